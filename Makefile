@@ -1,0 +1,36 @@
+# Everyday commands. `make run` and `make test` create .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+CONFIG ?= config/newsdigest.toml
+
+.PHONY: run test lint typecheck check bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("newsdigest needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@touch $(STAMP)
+
+run: $(STAMP)  ## run the bot on the embedded default (SQLite, digests on the terminal)
+	$(BIN)/newsdigest --config $(CONFIG) run
+
+test: $(STAMP)  ## run the test suite
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/python -m mypy
+
+check: test lint typecheck
+
+bench: $(STAMP)  ## run the benchmarks (see docs/benchmarks.md)
+	$(BIN)/python -m bench.poll
+
+clean:
+	rm -rf $(VENV) build *.egg-info

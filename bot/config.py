@@ -1,0 +1,303 @@
+"""Configuration: the one module that reads the configuration file and the environment.
+
+The file (TOML) holds everything but secrets; secrets come only from environment variables
+(or a ``.env`` file beside the working directory, which never overrides the real environment)
+and are typed ``SecretStr`` so that ``repr()`` and ``check-config`` never show them.
+
+Every key is validated at start-up. A refused value raises ``ConfigError`` with one line per
+problem naming the file, the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+from dotenv import dotenv_values
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from digests.errors import ConfigError
+from digests.policy import FeedSettings, PollSettings
+from digests.store import sqlite_url
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "ENV_SECRETS",
+    "DestinationSettings",
+    "Secrets",
+    "Settings",
+    "StorageSettings",
+    "load_settings",
+    "redacted",
+    "reference_markdown",
+]
+
+DEFAULT_CONFIG = Path("config/newsdigest.toml")
+
+# Environment variable → Secrets field. Secrets are never read from the configuration file.
+ENV_SECRETS = {
+    "NEWSDIGEST_DATABASE_URL": "database_url",
+    "TELEGRAM_BOT_TOKEN": "telegram_bot_token",
+    "SLACK_BOT_TOKEN": "slack_bot_token",
+    "SLACK_APP_TOKEN": "slack_app_token",
+    "SLACK_SIGNING_SECRET": "slack_signing_secret",
+    "NEWSDIGEST_LLM_API_KEY": "llm_api_key",
+}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StorageSettings(_Section):
+    """Where data lives."""
+
+    data_dir: Path = Field(
+        Path("data"),
+        description="Folder for the SQLite database (relative paths are relative to the "
+        "working directory). Ignored when NEWSDIGEST_DATABASE_URL is set.",
+    )
+
+
+class DestinationSettings(_Section):
+    """A place digests are posted to, on a schedule."""
+
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$",
+        description="Unique name (lower-case letters, digits, - and _).",
+    )
+    platform: Literal["console"] = Field(
+        "console", description="Where to post: console prints to the terminal."
+    )
+    schedule: str = Field(
+        "0 8,20 * * *",
+        description="When to post, as a 5-field cron expression (minute hour day month weekday).",
+    )
+    timezone: str = Field("Asia/Riyadh", description="IANA time zone of the schedule.")
+    max_items: int = Field(20, ge=1, le=200, description="Most stories in one digest.")
+    summary_chars: int = Field(
+        280, ge=40, le=2000, description="Longest summary of one story, in characters."
+    )
+    language: Literal["ar", "en"] = Field("ar", description="Language of the digest's labels.")
+    lookback_hours: int = Field(
+        24,
+        ge=1,
+        le=24 * 30,
+        description="Oldest article (by arrival) a digest may include; bounds the first digest.",
+    )
+    digest_on_start: bool = Field(
+        False, description="Also post a digest right after the first poll when the bot starts."
+    )
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"not a valid 5-field cron expression ({exc})") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not an IANA time zone name such as Asia/Riyadh or UTC") from None
+        return value
+
+
+class LogSettings(_Section):
+    """What the logs show."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Lowest level logged."
+    )
+
+
+class Secrets(_Section):
+    """Credentials, from the environment only; each is optional until its feature is used."""
+
+    database_url: SecretStr | None = Field(
+        None, description="NEWSDIGEST_DATABASE_URL: SQLAlchemy URL of an external database."
+    )
+    telegram_bot_token: SecretStr | None = Field(None, description="TELEGRAM_BOT_TOKEN.")
+    slack_bot_token: SecretStr | None = Field(None, description="SLACK_BOT_TOKEN (xoxb-…).")
+    slack_app_token: SecretStr | None = Field(None, description="SLACK_APP_TOKEN (xapp-…).")
+    slack_signing_secret: SecretStr | None = Field(None, description="SLACK_SIGNING_SECRET.")
+    llm_api_key: SecretStr | None = Field(None, description="NEWSDIGEST_LLM_API_KEY.")
+
+
+class Settings(_Section):
+    """The whole configuration."""
+
+    storage: StorageSettings = Field(default_factory=StorageSettings, description="Storage.")
+    poll: PollSettings = Field(default_factory=PollSettings, description="Feed polling.")
+    log: LogSettings = Field(default_factory=LogSettings, description="Logging.")
+    feeds: tuple[FeedSettings, ...] = Field((), description="The feeds to poll.")
+    destinations: tuple[DestinationSettings, ...] = Field((), description="Where digests go.")
+    secrets: Secrets = Field(default_factory=Secrets, description="From the environment.")
+
+    @model_validator(mode="after")
+    def _unique(self) -> Settings:
+        for label, values in (
+            ("feeds", [f.url for f in self.feeds]),
+            ("destinations", [d.name for d in self.destinations]),
+        ):
+            seen: set[str] = set()
+            for index, value in enumerate(values):
+                if value in seen:
+                    key = "url" if label == "feeds" else "name"
+                    raise ValueError(f"{label}[{index}].{key} {value!r} appears twice")
+                seen.add(value)
+        return self
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL to open: the external database, else SQLite under data_dir."""
+        if self.secrets.database_url is not None:
+            return self.secrets.database_url.get_secret_value()
+        return sqlite_url(self.storage.data_dir / "newsdigest.sqlite3")
+
+
+def load_settings(
+    path: Path = DEFAULT_CONFIG,
+    environ: Mapping[str, str] | None = None,
+    *,
+    dotenv: Path | None = Path(".env"),
+) -> Settings:
+    """Read and validate ``path`` plus the secrets in ``environ`` (default: the process's).
+
+    Raises ``ConfigError`` naming the file, key, value and rule of every refused value.
+    """
+    environment: dict[str, str] = {}
+    if dotenv is not None and dotenv.is_file():
+        environment.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+    environment.update(os.environ if environ is None else environ)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    if "secrets" in raw:
+        raise ConfigError(
+            f"{path}: secrets: secrets are read from the environment only "
+            f"({', '.join(ENV_SECRETS)}); remove the [secrets] table"
+        )
+    raw["secrets"] = {
+        field: environment[var] for var, field in ENV_SECRETS.items() if environment.get(var)
+    }
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(
+            "\n".join(_describe(path, raw, error) for error in exc.errors())
+        ) from None
+
+
+def _describe(path: Path, raw: Mapping[str, Any], error: Any) -> str:
+    location = tuple(error["loc"])
+    if location and location[0] == "secrets":
+        variable = next((v for v, f in ENV_SECRETS.items() if f in location), "environment")
+        return f"{path}: environment variable {variable}: {error['msg']}"
+    key = _dotted(location) or "(top level)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(location[:-1])
+        return f"{path}: {key}: unknown key; allowed here: {', '.join(allowed)}"
+    if kind == "missing":
+        return f"{path}: {key}: required key is missing"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind == "value_error" and not location:
+        return f"{path}: {message}"
+    value = json.dumps(error.get("input"), ensure_ascii=False, default=str)
+    return f"{path}: {key} = {value}: {message}"
+
+
+def _dotted(location: tuple[Any, ...]) -> str:
+    text = ""
+    for part in location:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _allowed_keys(location: tuple[Any, ...]) -> list[str]:
+    model: Any = Settings
+    for part in location:
+        if isinstance(part, int):
+            continue
+        annotation = model.model_fields[part].annotation
+        args = getattr(annotation, "__args__", ())
+        model = args[0] if args else annotation
+    return sorted(k for k in model.model_fields if k != "secrets")
+
+
+def redacted(settings: Settings) -> dict[str, Any]:
+    """The effective configuration as plain data, secrets shown only as set or unset."""
+    data = settings.model_dump(mode="json")
+    data["secrets"] = {
+        var: ("set (redacted)" if getattr(settings.secrets, field) is not None else "not set")
+        for var, field in ENV_SECRETS.items()
+    }
+    data["database"] = (
+        "external (NEWSDIGEST_DATABASE_URL, redacted)"
+        if settings.secrets.database_url is not None
+        else settings.database_url
+    )
+    return data
+
+
+def reference_markdown() -> str:
+    """The configuration reference (every key, its default and help) as Markdown tables.
+
+    ``docs/configuration.md`` embeds this text; a test keeps the two identical.
+    """
+    sections: list[tuple[str, type[BaseModel], str]] = [
+        ("storage", StorageSettings, "[storage]"),
+        ("poll", PollSettings, "[poll]"),
+        ("log", LogSettings, "[log]"),
+        ("feeds", FeedSettings, "[[feeds]] (one table per feed)"),
+        ("destinations", DestinationSettings, "[[destinations]] (one table per destination)"),
+    ]
+    lines: list[str] = []
+    for name, model, heading in sections:
+        lines += [f"### `{heading}`", "", "| key | default | meaning |", "|---|---|---|"]
+        for key, field in model.model_fields.items():
+            default = "required" if field.is_required() else f"`{_toml_value(field.default)}`"
+            lines.append(f"| `{name}.{key}` | {default} | {field.description} |")
+        lines.append("")
+    lines += ["### Environment variables (secrets)", "", "| variable | meaning |", "|---|---|"]
+    for variable, field_name in ENV_SECRETS.items():
+        description = Secrets.model_fields[field_name].description or ""
+        lines.append(f"| `{variable}` | {description.split(': ', 1)[-1]} |")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | Path):
+        return json.dumps(str(value), ensure_ascii=False)
+    return str(value)
+
+
+if __name__ == "__main__":
+    print(reference_markdown(), end="")

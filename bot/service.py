@@ -1,0 +1,162 @@
+"""The long-running service: one asyncio loop, one scheduler, started and stopped in order.
+
+Start: open the store (migrations run), sync the configured feeds, open the fetcher, start an
+APScheduler ``AsyncIOScheduler`` with a short polling tick (due feeds are data:
+``next_check_at``) and one cron job per destination. Stop (SIGINT/SIGTERM): the scheduler
+takes no new jobs, in-flight work gets ``grace_seconds`` to finish and is then cancelled
+(every write is one transaction, so the database stays consistent), then the fetcher and the
+store close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.config import DestinationSettings, Settings
+from bot.delivery import ConsoleSender, post_digest
+from digests.fetch import Fetcher
+from digests.pipeline import Pipeline, utcnow
+from digests.store import Store
+
+__all__ = ["App", "Service", "open_app", "run_service"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    """The collaborators every command needs, opened together and closed together."""
+
+    settings: Settings
+    store: Store
+    fetcher: Fetcher
+    pipeline: Pipeline
+
+
+@contextlib.asynccontextmanager
+async def open_app(settings: Settings) -> AsyncIterator[App]:
+    """Open the store (applying migrations), sync the configured feeds, open the fetcher."""
+    store = await Store.open(settings.database_url)
+    try:
+        await store.sync_config_feeds(settings.feeds, utcnow())
+        async with Fetcher(settings.poll) as fetcher:
+            yield App(settings, store, fetcher, Pipeline(store, fetcher, settings.poll))
+    finally:
+        await store.close()
+
+
+class Service:
+    """The scheduler and its jobs over an open ``App``."""
+
+    def __init__(self, app: App, *, sender: ConsoleSender | None = None) -> None:
+        self._app = app
+        self._sender = sender or ConsoleSender()
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._first_tick_done = False
+
+    def start(self) -> None:
+        """Schedule the polling tick (first one now) and each destination's digests."""
+        settings = self._app.settings
+        self._scheduler.add_job(
+            self._tracked(self._tick),
+            IntervalTrigger(seconds=settings.poll.tick_seconds),
+            id="poll-tick",
+            next_run_time=utcnow(),
+            max_instances=1,
+            coalesce=True,
+        )
+        for destination in settings.destinations:
+            self._scheduler.add_job(
+                self._tracked(self._digest_job(destination)),
+                CronTrigger.from_crontab(
+                    destination.schedule, timezone=ZoneInfo(destination.timezone)
+                ),
+                id=f"digest-{destination.name}",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=15 * 60,
+            )
+        self._scheduler.start()
+        log.info(
+            "service started: %d feeds configured, %d destinations",
+            len(settings.feeds),
+            len(settings.destinations),
+        )
+
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Stop scheduling, let in-flight work finish within ``grace_seconds``, then cancel it."""
+        self._scheduler.shutdown(wait=False)
+        pending = {task for task in self._tasks if not task.done()}
+        if pending:
+            log.info("waiting up to %gs for %d running jobs", grace_seconds, len(pending))
+            _, late = await asyncio.wait(pending, timeout=grace_seconds)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.gather(*late, return_exceptions=True)
+                log.warning("abandoned %d jobs at shutdown; they resume on restart", len(late))
+        log.info("service stopped")
+
+    def _tracked(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            task = asyncio.create_task(self._guarded(job))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            await asyncio.shield(task)
+
+        return run
+
+    @staticmethod
+    async def _guarded(job: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await job()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a job's failure is logged; the service goes on
+            log.exception("scheduled job failed")
+
+    async def _tick(self) -> None:
+        outcomes = await self._app.pipeline.poll_due()
+        await self._app.pipeline.complete_pending()
+        if outcomes:
+            failed = sum(1 for o in outcomes if o.status == "error")
+            new = sum(o.new_articles for o in outcomes)
+            log.info("polled %d feeds: %d new articles, %d failed", len(outcomes), new, failed)
+        if not self._first_tick_done:
+            self._first_tick_done = True
+            for destination in self._app.settings.destinations:
+                if destination.digest_on_start:
+                    await self._digest_job(destination)()
+
+    def _digest_job(self, destination: DestinationSettings) -> Callable[[], Awaitable[None]]:
+        async def job() -> None:
+            await post_digest(self._app.store, destination, self._sender, utcnow())
+
+        return job
+
+
+async def run_service(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """Run until SIGINT/SIGTERM (or ``stop`` is set), then shut down cleanly."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    async with open_app(settings) as app:
+        service = Service(app)
+        service.start()
+        await stop.wait()
+        log.info("shutdown requested")
+        await service.stop()

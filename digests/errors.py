@@ -1,0 +1,85 @@
+"""The exceptions newsdigest raises, one base and a subclass per stage.
+
+::
+
+    NewsdigestError
+    ├── ConfigError            a configuration value was refused (file, key, value, what is allowed)
+    ├── FetchError             a feed or page could not be fetched (url, kind)
+    │   └── ResponseTooLarge   the body passed the configured size limit
+    ├── ParseError             a feed could not be parsed at all (url)
+    ├── ExtractError           no article text could be extracted from a page (url)
+    └── StoreError             the database refused an operation
+
+Every error carries the context a reader needs to act on it; none carries a secret.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "ExtractError",
+    "FetchError",
+    "NewsdigestError",
+    "ParseError",
+    "ResponseTooLarge",
+    "StoreError",
+]
+
+
+class NewsdigestError(Exception):
+    """Base of every error newsdigest raises on purpose."""
+
+
+class ConfigError(NewsdigestError):
+    """A configuration file or value was refused; the message names file, key, value and rule."""
+
+
+class FetchError(NewsdigestError):
+    """Fetching ``url`` failed.
+
+    ``kind`` is one of dns, connect, timeout, http, too_large, invalid_url, other; ``status`` is
+    the HTTP status for kind http; ``retry_after`` is the server's Retry-After in seconds.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        kind: str,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(f"{kind}: {message}")
+        self.url = url
+        self.kind = kind
+        self.status = status
+        self.retry_after = retry_after
+
+
+class ResponseTooLarge(FetchError):
+    """The response body passed the configured maximum size and was not read further."""
+
+    def __init__(self, url: str, limit: int) -> None:
+        super().__init__(url, "too_large", f"response larger than {limit} bytes")
+        self.limit = limit
+
+
+class ParseError(NewsdigestError):
+    """The document at ``url`` is not a feed that can be read at all."""
+
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class ExtractError(NewsdigestError):
+    """No main text could be extracted from the page at ``url``."""
+
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class StoreError(NewsdigestError):
+    """The database refused an operation."""

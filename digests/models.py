@@ -1,0 +1,146 @@
+"""The core types that flow through the pipeline, one small frozen dataclass per stage.
+
+``Entry`` is what a feed says; ``Article`` is what the store keeps; ``Feed`` is a stored feed
+with its polling state. Pure data: no behaviour beyond trivial derived properties.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+__all__ = [
+    "Article",
+    "Digest",
+    "DigestItem",
+    "Entry",
+    "ExtractedArticle",
+    "Feed",
+    "FetchResult",
+    "ParsedFeed",
+    "PollOutcome",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A feed as stored, with its polling state (the scheduler reads ``next_check_at``)."""
+
+    id: int
+    url: str
+    name: str
+    etag: str | None = None
+    last_modified: str | None = None
+    next_check_at: datetime | None = None
+    last_checked_at: datetime | None = None
+    last_success_at: datetime | None = None
+    error_count: int = 0
+    last_error: str | None = None
+    parse_problem: str | None = None
+    paused: bool = False
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """The outcome of one HTTP fetch that produced a response (errors raise ``FetchError``)."""
+
+    url: str
+    final_url: str
+    status: int
+    body: bytes
+    headers: dict[str, str]
+    elapsed: float
+    permanent_redirect: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        """True for a 304 answer to a conditional GET."""
+        return self.status == 304
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One item of a parsed feed, before the store decides whether it is new."""
+
+    guid: str
+    link: str
+    title: str
+    published: datetime | None
+    snippet: str
+    content: str | None = None  # full text when the feed carries it (plain text paragraphs)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """What the parser made of a feed document; ``problem`` is set when it was malformed."""
+
+    title: str | None
+    entries: tuple[Entry, ...]
+    ttl_seconds: int | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedArticle:
+    """The clean text of an article page: its headline and body paragraphs, boilerplate removed."""
+
+    title: str | None
+    paragraphs: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The body as one string, paragraphs separated by a blank line."""
+        return "\n\n".join(self.paragraphs)
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An article as stored."""
+
+    id: int
+    feed_id: int
+    source: str
+    guid: str
+    url: str
+    title: str
+    published_at: datetime
+    snippet: str
+    text: str | None
+    content_hash: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PollOutcome:
+    """How one feed's poll went, for the ``poll --once`` table and the logs."""
+
+    feed_id: int
+    name: str
+    url: str
+    status: str  # "ok", "not_modified", "error", "paused"
+    http_status: int | None
+    new_articles: int
+    elapsed: float
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    """One story in a digest."""
+
+    article_id: int
+    title: str
+    url: str
+    source: str
+    published_at: datetime
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """A composed digest for one destination: the items to show, newest first."""
+
+    destination: str
+    created_at: datetime
+    items: tuple[DigestItem, ...] = field(default_factory=tuple)

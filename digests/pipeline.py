@@ -1,0 +1,220 @@
+"""The refresh pipeline, top to bottom: one feed in, new articles with clean text out.
+
+    load feed → conditional fetch (ETag, Last-Modified) → parse → store returns only the new
+    entries → complete their text (feed content, else the page, else the snippet) → record
+    the outcome and the next check time on the feed.
+
+Errors of one feed are recorded on that feed and never stop the others. Only new work reaches
+the later steps: the store decides what is new.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from digests.backoff import cache_max_age, next_check_after_error, next_check_after_success
+from digests.errors import ExtractError, FetchError, ParseError
+from digests.extract import clean_paragraphs, extract_article
+from digests.fetch import Fetcher
+from digests.models import Feed, PollOutcome
+from digests.parse import parse_feed
+from digests.policy import PollSettings
+from digests.store import ArticleText, FeedUpdate, NewArticle, Store
+
+__all__ = ["Pipeline", "utcnow"]
+
+log = logging.getLogger(__name__)
+
+# How long a claimed feed stays claimed if its poll never reports back (crash, shutdown).
+_CLAIM_LEASE = timedelta(minutes=10)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class Pipeline:
+    """Polls feeds into the store. Holds no state of its own beyond its collaborators."""
+
+    def __init__(
+        self,
+        store: Store,
+        fetcher: Fetcher,
+        settings: PollSettings,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._store = store
+        self._fetcher = fetcher
+        self._settings = settings
+        self._clock = clock
+
+    async def poll_due(self, *, limit: int = 500) -> list[PollOutcome]:
+        """Claim the feeds that are due now and poll them concurrently."""
+        due = await self._store.claim_due_feeds(self._clock(), limit=limit, lease=_CLAIM_LEASE)
+        return await self.poll_feeds(due)
+
+    async def poll_feeds(
+        self,
+        feeds: Sequence[Feed],
+        *,
+        on_done: Callable[[PollOutcome], None] | None = None,
+    ) -> list[PollOutcome]:
+        """Poll ``feeds`` concurrently (the fetcher bounds how many requests are in flight)."""
+
+        async def one(feed: Feed) -> PollOutcome:
+            outcome = await self.poll_feed(feed)
+            if on_done is not None:
+                on_done(outcome)
+            return outcome
+
+        return list(await asyncio.gather(*(one(feed) for feed in feeds)))
+
+    async def poll_feed(self, feed: Feed) -> PollOutcome:
+        """Poll one feed and record the outcome on it; never raises for the feed's own faults."""
+        started = time.perf_counter()
+        context = {"feed_id": feed.id, "feed_url": feed.url}
+        if feed.paused:
+            return PollOutcome(feed.id, feed.name, feed.url, "paused", None, 0, 0.0)
+        try:
+            result = await self._fetcher.fetch(
+                feed.url, etag=feed.etag, last_modified=feed.last_modified
+            )
+            now = self._clock()
+            max_age = cache_max_age(result.headers)
+            if result.not_modified:
+                next_check = next_check_after_success(
+                    now, self._settings, ttl_seconds=None, max_age=max_age
+                )
+                await self._store.record_success(
+                    feed.id,
+                    now,
+                    FeedUpdate(
+                        next_check_at=next_check,
+                        etag=result.headers.get("etag", feed.etag),
+                        last_modified=result.headers.get("last-modified", feed.last_modified),
+                        new_url=result.permanent_redirect,
+                        parse_problem=feed.parse_problem,
+                    ),
+                )
+                log.debug("feed not modified", extra=context)
+                return self._outcome(feed, "not_modified", 304, 0, started)
+            parsed = parse_feed(result.body, result.final_url, result.headers)
+            new = await self._store.insert_entries(
+                feed,
+                parsed.entries,
+                now,
+                dedup_window=timedelta(hours=self._settings.dedup_window_hours),
+            )
+            await self._complete_texts(new)
+            await self._store.record_success(
+                feed.id,
+                self._clock(),
+                FeedUpdate(
+                    next_check_at=next_check_after_success(
+                        now, self._settings, ttl_seconds=parsed.ttl_seconds, max_age=max_age
+                    ),
+                    etag=result.headers.get("etag"),
+                    last_modified=result.headers.get("last-modified"),
+                    title=parsed.title,
+                    new_url=result.permanent_redirect,
+                    parse_problem=parsed.problem,
+                ),
+            )
+            if result.permanent_redirect:
+                log.info("feed moved permanently to %s", result.permanent_redirect, extra=context)
+            if parsed.problem:
+                log.warning("feed is malformed: %s", parsed.problem, extra=context)
+            log.info("feed polled: %d new articles", len(new), extra=context)
+            return self._outcome(feed, "ok", result.status, len(new), started)
+        except FetchError as exc:
+            return await self._failed(feed, str(exc), exc.status, exc.retry_after, started)
+        except ParseError as exc:
+            return await self._failed(feed, f"parse: {exc}", None, None, started)
+
+    async def _failed(
+        self,
+        feed: Feed,
+        error: str,
+        http_status: int | None,
+        retry_after: float | None,
+        started: float,
+    ) -> PollOutcome:
+        now = self._clock()
+        next_check = next_check_after_error(
+            now, self._settings, error_count=feed.error_count + 1, retry_after=retry_after
+        )
+        await self._store.record_failure(feed.id, now, error=error, next_check_at=next_check)
+        log.warning(
+            "feed failed (%d in a row): %s; next try %s",
+            feed.error_count + 1,
+            error,
+            next_check.isoformat(timespec="seconds"),
+            extra={"feed_id": feed.id, "feed_url": feed.url},
+        )
+        return self._outcome(feed, "error", http_status, 0, started, error)
+
+    async def complete_pending(self, *, limit: int = 100) -> int:
+        """Complete articles left without text (a poll cut short by shutdown); returns how many."""
+        pending = await self._store.articles_missing_text(limit=limit)
+        await self._complete_texts([NewArticle(a, None) for a in pending])
+        return len(pending)
+
+    async def _complete_texts(self, new: Sequence[NewArticle]) -> None:
+        texts = await asyncio.gather(*(self._text_of(item) for item in new))
+        await self._store.set_article_texts(texts)
+
+    async def _text_of(self, item: NewArticle) -> ArticleText:
+        """A new article's clean text: full feed content, else its page, else the snippet."""
+        article = item.article
+        if item.content and len(item.content) >= self._settings.full_content_min_chars:
+            paragraphs = clean_paragraphs(item.content.split("\n"), article.title)
+            return ArticleText(article.id, "\n\n".join(paragraphs), "feed")
+        error = None
+        if self._settings.fetch_pages and article.url.startswith(("http://", "https://")):
+            try:
+                page = await self._fetcher.fetch(article.url)
+                extracted = extract_article(
+                    page.body, page.final_url, encoding=_charset(page.headers)
+                )
+                return ArticleText(article.id, extracted.text, "page")
+            except (FetchError, ExtractError) as exc:
+                error = str(exc)
+                context = {"feed_id": article.feed_id, "article_id": article.id}
+                log.warning("article page unusable, keeping the snippet: %s", exc, extra=context)
+        paragraphs = clean_paragraphs((item.content or article.snippet).split("\n"), article.title)
+        return ArticleText(article.id, "\n\n".join(paragraphs), "snippet", error)
+
+    def _outcome(
+        self,
+        feed: Feed,
+        status: str,
+        http_status: int | None,
+        new: int,
+        started: float,
+        error: str | None = None,
+    ) -> PollOutcome:
+        return PollOutcome(
+            feed.id,
+            feed.name,
+            feed.url,
+            status,
+            http_status,
+            new,
+            time.perf_counter() - started,
+            error,
+        )
+
+
+def _charset(headers: dict[str, str]) -> str | None:
+    """The charset parameter of a Content-Type header, if any."""
+    for part in headers.get("content-type", "").split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value:
+            return value.strip('"').strip()
+    return None

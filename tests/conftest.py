@@ -1,0 +1,69 @@
+"""Shared fixtures: a real HTTP server on 127.0.0.1 and a real SQLite database per test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from digests.fetch import Fetcher
+from digests.pipeline import Pipeline
+from digests.policy import FeedSettings, PollSettings
+from digests.store import Store, sqlite_url
+from tests.feedserver import FeedServer
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    server = FeedServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def poll_settings() -> PollSettings:
+    # Every fixture feed lives on 127.0.0.1, so the per-host limit is raised for the tests.
+    return PollSettings(
+        timeout_seconds=2.0, max_response_kb=256, full_content_min_chars=150, per_host_concurrency=8
+    )
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    db = await Store.open(sqlite_url(tmp_path / "test.sqlite3"))
+    yield db
+    await db.close()
+
+
+class Harness:
+    """A store, a fetcher and a pipeline over the fixture server, as the service wires them."""
+
+    def __init__(self, store: Store, fetcher: Fetcher, server: FeedServer, settings: PollSettings):
+        self.store = store
+        self.fetcher = fetcher
+        self.server = server
+        self.settings = settings
+        self.pipeline = Pipeline(store, fetcher, settings)
+
+    async def add_feeds(self, *paths: str) -> None:
+        from digests.pipeline import utcnow
+
+        await self.store.sync_config_feeds(
+            [FeedSettings(url=self.server.url(p), name=p.strip("/")) for p in paths], utcnow()
+        )
+
+    async def feed(self, path: str):  # type: ignore[no-untyped-def]
+        feeds = await self.store.list_feeds()
+        url = self.server.url(path)
+        return next(f for f in feeds if f.url == url or f.name == path.strip("/"))
+
+
+@pytest.fixture
+async def harness(
+    store: Store, feed_server: FeedServer, poll_settings: PollSettings
+) -> AsyncIterator[Harness]:
+    async with Fetcher(poll_settings) as fetcher:
+        yield Harness(store, fetcher, feed_server, poll_settings)
