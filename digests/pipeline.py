@@ -53,6 +53,9 @@ class Pipeline:
         self._fetcher = fetcher
         self._settings = settings
         self._clock = clock
+        # Feeds being processed at once: bounds memory (fetched bodies waiting for the single
+        # SQLite writer) as the fetcher's semaphores bound the network.
+        self._slots = asyncio.Semaphore(settings.concurrency)
 
     async def poll_due(self, *, limit: int = 500) -> list[PollOutcome]:
         """Claim the feeds that are due now and poll them concurrently."""
@@ -68,7 +71,8 @@ class Pipeline:
         """Poll ``feeds`` concurrently (the fetcher bounds how many requests are in flight)."""
 
         async def one(feed: Feed) -> PollOutcome:
-            outcome = await self.poll_feed(feed)
+            async with self._slots:
+                outcome = await self.poll_feed(feed)
             if on_done is not None:
                 on_done(outcome)
             return outcome

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import timedelta
 
+from digests.fetch import Fetcher
 from digests.pipeline import utcnow
+from digests.policy import PollSettings
+from digests.store import Store
 from tests.conftest import DATA, Harness
-from tests.feedserver import Answer
+from tests.feedserver import Answer, FeedServer
 from tests.fixtures import STORIES, atom, rss
 
 TITLES = {s.title for s in STORIES}
@@ -299,3 +303,32 @@ async def test_due_feeds_are_claimed_once_and_rescheduled(harness: Harness) -> N
     assert again == []  # both were rescheduled into the future
     feeds = await harness.store.list_feeds()
     assert all(f.next_check_at and f.next_check_at > utcnow() for f in feeds)
+
+
+async def test_requests_to_one_host_stay_within_the_per_host_limit(
+    store: Store, feed_server: FeedServer
+) -> None:
+    settings = PollSettings(timeout_seconds=5, per_host_concurrency=2, concurrency=16)
+    for n in range(6):
+        feed_server.add(
+            f"/h{n}", rss(feed_server.base, STORIES[:1], guid_prefix=f"h{n}:"), delay=0.2
+        )
+    async with Fetcher(settings) as fetcher:
+        harness = Harness(store, fetcher, feed_server, settings)
+        await harness.add_feeds(*(f"/h{n}" for n in range(6)))
+        outcomes = await harness.pipeline.poll_feeds(await store.list_feeds())
+
+    assert [o.status for o in outcomes] == ["ok"] * 6
+    assert feed_server.max_in_flight == 2
+
+
+async def test_compressed_body_is_limited_by_its_decoded_size(harness: Harness) -> None:
+    limit = harness.settings.max_response_kb * 1024
+    bomb = gzip.compress(b"<rss>" + b" " * (limit * 4) + b"</rss>")
+    assert len(bomb) < limit // 10
+    harness.server.add("/bomb", bomb, headers={"Content-Encoding": "gzip"})
+    await harness.add_feeds("/bomb")
+
+    [outcome] = await harness.pipeline.poll_feeds(await harness.store.list_feeds())
+
+    assert outcome.status == "error" and (outcome.error or "").startswith("too_large")
