@@ -4,6 +4,7 @@
     newsdigest [--config PATH] poll --once      one polling pass, then a table per feed
     newsdigest [--config PATH] digest --print   compose and print what is new now
     newsdigest extract PATH|URL|-               the clean text of one article page
+    newsdigest [--config PATH] search QUERY     Arabic-aware search of stored articles
     newsdigest [--config PATH] check-config     the effective configuration, secrets redacted
 
 Errors the user can fix (configuration, unreadable input) are printed as one clear message
@@ -18,11 +19,13 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from bot.config import DEFAULT_CONFIG, DestinationSettings, Settings, load_settings, redacted
 from bot.delivery import build_digest
@@ -32,9 +35,11 @@ from digests.digest import render_text
 from digests.errors import ExtractError, FetchError, NewsdigestError
 from digests.extract import extract_article
 from digests.fetch import Fetcher
+from digests.finder import find
 from digests.models import ExtractedArticle, PollOutcome
 from digests.pipeline import utcnow
 from digests.policy import PollSettings
+from digests.search import SearchFilters, SearchPage
 
 __all__ = ["main"]
 
@@ -80,6 +85,16 @@ def _parser() -> argparse.ArgumentParser:
     extract = commands.add_parser("extract", help="print the clean text of one article page")
     extract.add_argument("source", help="an HTML file, an http(s) URL, or - for standard input")
     extract.set_defaults(handler=_extract)
+
+    search = commands.add_parser("search", help="search stored articles (Arabic-aware)")
+    search.add_argument("query", nargs="+", help='words; quote a phrase as «…» or "…"')
+    search.add_argument("--topic", help="only articles with this topic slug")
+    search.add_argument("--source", help="only articles from this source name")
+    search.add_argument("--since", type=_date, help="published on or after YYYY-MM-DD (UTC)")
+    search.add_argument("--until", type=_date, help="published before YYYY-MM-DD (UTC)")
+    search.add_argument("--page", type=int, default=1)
+    search.add_argument("--per-page", type=int, default=10)
+    search.set_defaults(handler=_search)
 
     check = commands.add_parser("check-config", help="validate and print the configuration")
     check.set_defaults(handler=_check_config)
@@ -199,6 +214,56 @@ async def _extract_url(url: str) -> ExtractedArticle:
 def _article_text(article: ExtractedArticle) -> str:
     blocks = ([article.title] if article.title else []) + list(article.paragraphs)
     return "\n\n".join(blocks) + "\n"
+
+
+def _date(text: str) -> datetime:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-29") from None
+
+
+def _search(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    filters = SearchFilters(
+        topic=args.topic, source=args.source, since=args.since, until=args.until
+    )
+
+    async def run() -> SearchPage:
+        async with open_app(settings) as app:
+            return await find(
+                app.store,
+                " ".join(args.query),
+                now=utcnow(),
+                filters=filters,
+                page=args.page,
+                per_page=max(1, min(args.per_page, 50)),
+            )
+
+    result = asyncio.run(run())
+    console = Console(highlight=False)
+    if not result.hits:
+        console.print(f"no results for «{result.query}»")
+        return 0
+    note = (
+        " (no article has every word; showing articles with any of them)"
+        if result.broadened
+        else ""
+    )
+    console.print(f"{result.total} results, page {result.page} of {result.pages}{note}\n")
+    for hit in result.hits:
+        console.print(_marked(hit.title, hit.title_marks, "bold"))
+        console.print(f"   {hit.source} · {hit.published_at:%Y-%m-%d %H:%M} UTC · {hit.url}")
+        console.print(Text("   ") + _marked(hit.snippet.text, hit.snippet.marks, "bold yellow"))
+        console.print()
+    return 0
+
+
+def _marked(text: str, marks: Sequence[tuple[int, int]], style: str) -> Text:
+    rich_text = Text(text)
+    for start, end in marks:
+        rich_text.stylize(style, start, end)
+    return rich_text
 
 
 def _check_config(args: argparse.Namespace) -> int:

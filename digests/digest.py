@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from digests.i18n import Language, format_datetime, plural_items, t
-from digests.models import Article, Digest, DigestItem
+from digests.models import Article, Digest, DigestItem, DigestSection
 
 
 def lead(title: str, text: str, *, max_chars: int) -> str:  # TEMPORARY until summarise lands
@@ -48,7 +48,8 @@ def compose(
         )
         for a in chosen
     )
-    return Digest(destination=destination, created_at=now, items=items)
+    sections = (DigestSection(topic=None, items=items),) if items else ()
+    return Digest(destination=destination, created_at=now, sections=sections)
 
 
 def render_text(digest: Digest, *, language: Language, timezone: str) -> str:

@@ -13,12 +13,15 @@ __all__ = [
     "Article",
     "Digest",
     "DigestItem",
+    "DigestSection",
     "Entry",
     "ExtractedArticle",
     "Feed",
     "FetchResult",
+    "Link",
     "ParsedFeed",
     "PollOutcome",
+    "TopicRef",
 ]
 
 
@@ -126,8 +129,25 @@ class PollOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class TopicRef:
+    """A topic as a digest shows it: its slug (for links) and its name in the digest's language."""
+
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link to an article elsewhere: its headline, URL and source name."""
+
+    title: str
+    url: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class DigestItem:
-    """One story in a digest."""
+    """One story in a digest: its lead article, summary, other coverage, topics, related stories."""
 
     article_id: int
     title: str
@@ -135,12 +155,28 @@ class DigestItem:
     source: str
     published_at: datetime
     summary: str
+    also_reported_by: tuple[Link, ...] = ()
+    topics: tuple[TopicRef, ...] = ()
+    related: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSection:
+    """Items grouped under one topic (``topic`` None: the rest)."""
+
+    topic: TopicRef | None
+    items: tuple[DigestItem, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Digest:
-    """A composed digest for one destination: the items to show, newest first."""
+    """A composed digest for one destination, its items grouped into sections."""
 
     destination: str
     created_at: datetime
-    items: tuple[DigestItem, ...] = field(default_factory=tuple)
+    sections: tuple[DigestSection, ...] = field(default_factory=tuple)
+
+    @property
+    def items(self) -> tuple[DigestItem, ...]:
+        """Every item, in section order."""
+        return tuple(item for section in self.sections for item in section.items)

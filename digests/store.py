@@ -16,7 +16,7 @@ import contextlib
 import hashlib
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,84 +28,23 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from digests.arabic import normalise
-from digests.errors import StoreError
 from digests.models import Article, Entry, Feed
 from digests.policy import FeedSettings
+from digests.schema import article_topics, articles, feeds, related_articles, sent_items, topics
+from digests.search import Query, SearchFilters
 from digests.urls import canonical_url
 
-__all__ = ["ArticleText", "FeedUpdate", "NewArticle", "Store", "sqlite_url"]
+__all__ = [
+    "ArticleText",
+    "Enrichment",
+    "FeedUpdate",
+    "IndexRow",
+    "NewArticle",
+    "Store",
+    "TopicRow",
+    "sqlite_url",
+]
 
-
-class UTCDateTime(sa.types.TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on every backend (SQLite keeps naive UTC text)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise StoreError("naive datetime given to the store; use timezone-aware UTC")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-metadata = sa.MetaData()
-
-feeds = sa.Table(
-    "feeds",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("config_url", sa.Text, unique=True),
-    sa.Column("url", sa.Text, nullable=False),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("title", sa.Text),
-    sa.Column("origin", sa.String(16), nullable=False),
-    sa.Column("paused", sa.Boolean, nullable=False),
-    sa.Column("etag", sa.Text),
-    sa.Column("last_modified", sa.Text),
-    sa.Column("next_check_at", UTCDateTime),
-    sa.Column("last_checked_at", UTCDateTime),
-    sa.Column("last_success_at", UTCDateTime),
-    sa.Column("error_count", sa.Integer, nullable=False),
-    sa.Column("last_error", sa.Text),
-    sa.Column("last_error_at", UTCDateTime),
-    sa.Column("parse_problem", sa.Text),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-)
-
-articles = sa.Table(
-    "articles",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("feed_id", sa.Integer, sa.ForeignKey("feeds.id"), nullable=False),
-    sa.Column("guid", sa.Text, nullable=False),
-    sa.Column("url", sa.Text, nullable=False),
-    sa.Column("canonical_url", sa.Text, nullable=False),
-    sa.Column("title", sa.Text, nullable=False),
-    sa.Column("title_key", sa.Text, nullable=False),
-    sa.Column("published_at", UTCDateTime, nullable=False),
-    sa.Column("snippet", sa.Text, nullable=False),
-    sa.Column("text", sa.Text),
-    sa.Column("text_source", sa.String(16)),
-    sa.Column("text_error", sa.Text),
-    sa.Column("content_hash", sa.String(64)),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-)
-
-sent_items = sa.Table(
-    "sent_items",
-    metadata,
-    sa.Column("destination", sa.Text, primary_key=True),
-    sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id"), primary_key=True),
-    sa.Column("sent_at", UTCDateTime, nullable=False),
-)
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -131,6 +70,43 @@ class ArticleText:
     text: str
     source: str
     error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRow:
+    """A topic as stored: taxonomy topics come from config/topics.toml, keyphrases are found."""
+
+    slug: str
+    name_ar: str
+    name_en: str
+    kind: str
+    origin: str = "taxonomy"  # or "keyphrase"
+    match_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Enrichment:
+    """What the pipeline learnt about one article: topics, story, related articles, index text."""
+
+    article_id: int
+    story_id: int
+    topics: tuple[tuple[str, float], ...] = ()  # (slug, weight)
+    new_topics: tuple[TopicRow, ...] = ()  # keyphrase topics to create if absent
+    related: tuple[tuple[int, float], ...] = ()  # (article id, score)
+    search_title: str = ""
+    search_body: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRow:
+    """An article as the similarity index needs it at start-up."""
+
+    id: int
+    source: str
+    published_at: datetime
+    title: str
+    text: str
+    story_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -462,6 +438,288 @@ class Store:
                 [{"destination": destination, "article_id": i, "sent_at": now} for i in article_ids]
             )
             await conn.execute(statement)
+
+    # -- topics, stories, related, search ------------------------------------------------
+
+    async def sync_topics(self, rows: Sequence[TopicRow], now: datetime) -> None:
+        """Insert or update the taxonomy's topics (by slug); other topics are left alone."""
+        if not rows:
+            return
+        async with self._write() as conn:
+            existing = {
+                row.slug: row.id
+                for row in await conn.execute(sa.select(topics.c.slug, topics.c.id))
+            }
+            for row in rows:
+                values = {
+                    "name_ar": row.name_ar,
+                    "name_en": row.name_en,
+                    "kind": row.kind,
+                    "origin": row.origin,
+                    "match_key": row.match_key,
+                }
+                if row.slug in existing:
+                    await conn.execute(
+                        topics.update().where(topics.c.id == existing[row.slug]).values(**values)
+                    )
+                else:
+                    await conn.execute(
+                        topics.insert().values(slug=row.slug, created_at=now, **values)
+                    )
+
+    async def list_topics(self, *, origin: str | None = None) -> list[TopicRow]:
+        """Every topic (optionally only taxonomy or only keyphrase ones), by slug."""
+        query = sa.select(topics).order_by(topics.c.slug)
+        if origin is not None:
+            query = query.where(topics.c.origin == origin)
+        async with self._engine.connect() as conn:
+            return [_topic(row) for row in (await conn.execute(query)).mappings()]
+
+    async def save_enrichments(self, items: Sequence[Enrichment], now: datetime) -> None:
+        """Store topics, story ids, related links and search text of articles, in one go."""
+        if not items:
+            return
+        async with self._write() as conn:
+            new_topics = {t.slug: t for item in items for t in item.new_topics}
+            if new_topics:
+                await conn.execute(
+                    _insert_ignore(conn, topics),
+                    [
+                        {
+                            "slug": t.slug,
+                            "name_ar": t.name_ar,
+                            "name_en": t.name_en,
+                            "kind": t.kind,
+                            "origin": t.origin,
+                            "match_key": t.match_key,
+                            "created_at": now,
+                        }
+                        for t in new_topics.values()
+                    ],
+                )
+            slugs = {slug for item in items for slug, _ in item.topics}
+            topic_ids = await _topic_ids(conn, slugs)
+            topic_rows = [
+                {"article_id": item.article_id, "topic_id": topic_ids[slug], "weight": weight}
+                for item in items
+                for slug, weight in item.topics
+                if slug in topic_ids
+            ]
+            if topic_rows:
+                await conn.execute(_insert_ignore(conn, article_topics), topic_rows)
+            related_rows = [
+                {"article_id": item.article_id, "related_id": other, "score": score}
+                for item in items
+                for other, score in item.related
+            ]
+            if related_rows:
+                await conn.execute(_insert_ignore(conn, related_articles), related_rows)
+            await conn.execute(
+                articles.update()
+                .where(articles.c.id == sa.bindparam("article_id"))
+                .values(story_id=sa.bindparam("story"), enriched_at=now),
+                [{"article_id": item.article_id, "story": item.story_id} for item in items],
+            )
+            if self._is_sqlite:
+                await conn.execute(
+                    sa.text(
+                        "INSERT OR REPLACE INTO article_search(rowid, title, body) "
+                        "VALUES (:id, :title, :body)"
+                    ),
+                    [
+                        {"id": i.article_id, "title": i.search_title, "body": i.search_body}
+                        for i in items
+                    ],
+                )
+            else:
+                await conn.execute(
+                    articles.update()
+                    .where(articles.c.id == sa.bindparam("article_id"))
+                    .values(search_title=sa.bindparam("title"), search_body=sa.bindparam("body")),
+                    [
+                        {"article_id": i.article_id, "title": i.search_title, "body": i.search_body}
+                        for i in items
+                    ],
+                )
+
+    async def articles_to_enrich(self, *, limit: int) -> list[Article]:
+        """Articles with text but no enrichment yet, oldest first."""
+        query = (
+            sa.select(articles, feeds.c.name.label("source"))
+            .join(feeds, feeds.c.id == articles.c.feed_id)
+            .where(articles.c.text.is_not(None), articles.c.enriched_at.is_(None))
+            .order_by(articles.c.id)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            return [_article(row) for row in (await conn.execute(query)).mappings()]
+
+    async def index_rows(self, since: datetime) -> list[IndexRow]:
+        """Enriched articles published since ``since``, in time order, to rebuild the index."""
+        query = (
+            sa.select(
+                articles.c.id,
+                feeds.c.name,
+                articles.c.published_at,
+                articles.c.title,
+                articles.c.text,
+                articles.c.story_id,
+            )
+            .join(feeds, feeds.c.id == articles.c.feed_id)
+            .where(articles.c.published_at >= since, articles.c.enriched_at.is_not(None))
+            .order_by(articles.c.published_at, articles.c.id)
+        )
+        async with self._engine.connect() as conn:
+            return [
+                IndexRow(r.id, r.name, r.published_at, r.title, r.text or "", r.story_id)
+                for r in await conn.execute(query)
+            ]
+
+    async def search(
+        self,
+        query: Query,
+        filters: SearchFilters,
+        *,
+        now: datetime,
+        page: int = 1,
+        per_page: int = 5,
+        any_term: bool = False,
+        half_life_days: float = 7.0,
+    ) -> tuple[list[Article], int]:
+        """Articles matching ``query`` (and ``filters``), best first, and the total count.
+
+        Relevance is BM25 (title weighted 3×) scaled by recency: a match ``half_life_days``
+        old counts half as much as one published now.
+        """
+        conditions: list[sa.ColumnElement[bool]] = []
+        if filters.topic:
+            conditions.append(
+                articles.c.id.in_(
+                    sa.select(article_topics.c.article_id)
+                    .join(topics, topics.c.id == article_topics.c.topic_id)
+                    .where(topics.c.slug == filters.topic)
+                )
+            )
+        if filters.source:
+            conditions.append(feeds.c.name == filters.source)
+        if filters.since:
+            conditions.append(articles.c.published_at >= filters.since)
+        if filters.until:
+            conditions.append(articles.c.published_at < filters.until)
+        if self._is_sqlite:
+            search = sa.table("article_search", sa.column("rowid"))
+            matched = sa.text("article_search MATCH :match").bindparams(
+                match=query.fts5(any_term=any_term)
+            )
+            relevance: sa.ColumnElement[Any] = sa.literal_column("-bm25(article_search, 3.0, 1.0)")
+            base = (
+                sa.select(articles, feeds.c.name.label("source"))
+                .select_from(search)
+                .join(articles, articles.c.id == search.c.rowid)
+                .join(feeds, feeds.c.id == articles.c.feed_id)
+                .where(matched, *conditions)
+            )
+            age_days = sa.func.julianday(sa.literal(now.replace(tzinfo=None))) - sa.func.julianday(
+                articles.c.published_at
+            )
+        else:
+            tsquery = sa.func.to_tsquery("simple", query.tsquery(any_term=any_term))
+            vector: sa.ColumnElement[Any] = sa.literal_column("articles.search_vector")
+            relevance = sa.func.ts_rank(vector, tsquery)
+            base = (
+                sa.select(articles, feeds.c.name.label("source"))
+                .join(feeds, feeds.c.id == articles.c.feed_id)
+                .where(vector.op("@@")(tsquery), *conditions)
+            )
+            age_days = sa.extract("epoch", now - articles.c.published_at) / 86400.0
+        score = relevance / (1.0 + sa.func.max(age_days, 0.0) / half_life_days)
+        if not self._is_sqlite:
+            score = relevance / (1.0 + sa.func.greatest(age_days, 0.0) / half_life_days)
+        ranked = base.order_by(score.desc(), articles.c.id.desc())
+        ranked = ranked.limit(per_page).offset((max(page, 1) - 1) * per_page)
+        counted = sa.select(sa.func.count()).select_from(base.subquery())
+        async with self._engine.connect() as conn:
+            rows = [_article(row) for row in (await conn.execute(ranked)).mappings()]
+            total = int((await conn.execute(counted)).scalar_one())
+        return rows, total
+
+    async def topics_of(
+        self, article_ids: Sequence[int]
+    ) -> dict[int, list[tuple[TopicRow, float]]]:
+        """The topics of each article with their weights, heaviest first."""
+        if not article_ids:
+            return {}
+        query = (
+            sa.select(article_topics.c.article_id, article_topics.c.weight, topics)
+            .join(topics, topics.c.id == article_topics.c.topic_id)
+            .where(article_topics.c.article_id.in_(article_ids))
+            .order_by(article_topics.c.article_id, article_topics.c.weight.desc(), topics.c.slug)
+        )
+        out: dict[int, list[tuple[TopicRow, float]]] = {}
+        async with self._engine.connect() as conn:
+            for row in (await conn.execute(query)).mappings():
+                out.setdefault(row["article_id"], []).append((_topic(row), row["weight"]))
+        return out
+
+    async def related_of(self, article_ids: Sequence[int]) -> dict[int, list[Article]]:
+        """The stored related earlier articles of each article, best first."""
+        if not article_ids:
+            return {}
+        other = articles.alias("other")
+        query = (
+            sa.select(
+                related_articles.c.article_id.label("of_id"), other, feeds.c.name.label("source")
+            )
+            .join(other, other.c.id == related_articles.c.related_id)
+            .join(feeds, feeds.c.id == other.c.feed_id)
+            .where(related_articles.c.article_id.in_(article_ids))
+            .order_by(related_articles.c.article_id, related_articles.c.score.desc())
+        )
+        out: dict[int, list[Article]] = {}
+        async with self._engine.connect() as conn:
+            for row in (await conn.execute(query)).mappings():
+                out.setdefault(row["of_id"], []).append(_article(row))
+        return out
+
+    async def story_articles(self, story_ids: Sequence[int]) -> dict[int, list[Article]]:
+        """Every article of each story, oldest first."""
+        if not story_ids:
+            return {}
+        query = (
+            sa.select(articles, feeds.c.name.label("source"))
+            .join(feeds, feeds.c.id == articles.c.feed_id)
+            .where(articles.c.story_id.in_(story_ids))
+            .order_by(articles.c.published_at, articles.c.id)
+        )
+        out: dict[int, list[Article]] = {}
+        async with self._engine.connect() as conn:
+            for row in (await conn.execute(query)).mappings():
+                out.setdefault(row["story_id"], []).append(_article(row))
+        return out
+
+
+async def _topic_ids(conn: AsyncConnection, slugs: set[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    ordered = sorted(slugs)
+    for start in range(0, len(ordered), 500):
+        rows = await conn.execute(
+            sa.select(topics.c.slug, topics.c.id).where(
+                topics.c.slug.in_(ordered[start : start + 500])
+            )
+        )
+        found.update({row.slug: row.id for row in rows})
+    return found
+
+
+def _topic(row: sa.RowMapping) -> TopicRow:
+    return TopicRow(
+        slug=row["slug"],
+        name_ar=row["name_ar"],
+        name_en=row["name_en"],
+        kind=row["kind"],
+        origin=row["origin"],
+        match_key=row["match_key"],
+    )
 
 
 def _upgrade(connection: Connection) -> None:

@@ -1,0 +1,127 @@
+"""The database schema as SQLAlchemy Core tables (the Alembic migrations create it).
+
+Timestamps are timezone-aware UTC on every backend: ``UTCDateTime`` stores naive UTC on
+SQLite and ``timestamptz`` on PostgreSQL, and always hands back aware datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from digests.errors import StoreError
+
+__all__ = [
+    "UTCDateTime",
+    "article_topics",
+    "articles",
+    "feeds",
+    "metadata",
+    "related_articles",
+    "sent_items",
+    "topics",
+]
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps naive UTC text)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise StoreError("naive datetime given to the store; use timezone-aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+feeds = sa.Table(
+    "feeds",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("config_url", sa.Text, unique=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("title", sa.Text),
+    sa.Column("origin", sa.String(16), nullable=False),
+    sa.Column("paused", sa.Boolean, nullable=False),
+    sa.Column("etag", sa.Text),
+    sa.Column("last_modified", sa.Text),
+    sa.Column("next_check_at", UTCDateTime),
+    sa.Column("last_checked_at", UTCDateTime),
+    sa.Column("last_success_at", UTCDateTime),
+    sa.Column("error_count", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("last_error_at", UTCDateTime),
+    sa.Column("parse_problem", sa.Text),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+articles = sa.Table(
+    "articles",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("feed_id", sa.Integer, sa.ForeignKey("feeds.id"), nullable=False),
+    sa.Column("guid", sa.Text, nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("canonical_url", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("title_key", sa.Text, nullable=False),
+    sa.Column("published_at", UTCDateTime, nullable=False),
+    sa.Column("snippet", sa.Text, nullable=False),
+    sa.Column("text", sa.Text),
+    sa.Column("text_source", sa.String(16)),
+    sa.Column("text_error", sa.Text),
+    sa.Column("content_hash", sa.String(64)),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("story_id", sa.Integer),
+    sa.Column("enriched_at", UTCDateTime),
+)
+
+topics = sa.Table(
+    "topics",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("slug", sa.String(64), nullable=False, unique=True),
+    sa.Column("name_ar", sa.Text, nullable=False),
+    sa.Column("name_en", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("origin", sa.String(16), nullable=False),
+    sa.Column("match_key", sa.Text),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+article_topics = sa.Table(
+    "article_topics",
+    metadata,
+    sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id"), primary_key=True),
+    sa.Column("topic_id", sa.Integer, sa.ForeignKey("topics.id"), primary_key=True),
+    sa.Column("weight", sa.Float, nullable=False),
+)
+
+related_articles = sa.Table(
+    "related_articles",
+    metadata,
+    sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id"), primary_key=True),
+    sa.Column("related_id", sa.Integer, sa.ForeignKey("articles.id"), primary_key=True),
+    sa.Column("score", sa.Float, nullable=False),
+)
+
+sent_items = sa.Table(
+    "sent_items",
+    metadata,
+    sa.Column("destination", sa.Text, primary_key=True),
+    sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id"), primary_key=True),
+    sa.Column("sent_at", UTCDateTime, nullable=False),
+)
