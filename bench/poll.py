@@ -21,13 +21,14 @@ import gzip
 import itertools
 import json
 import multiprocessing
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from bench.memory import peak_rss_mb
 
 ANT = (
     Path(__file__).parents[1].parent
@@ -124,7 +125,7 @@ async def _poll(base: str, feeds: int, database: Path) -> dict[str, Any]:
                 }
             )
     await store.close()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     return {"feeds": feeds, "passes": passes, "peak_mb": peak_mb}
 
 

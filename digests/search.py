@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from digests.arabic import split_sentences, stem, terms, tokenize
+from digests.arabic import normalise, split_sentences, stem, terms, tokenize
 from digests.errors import NewsdigestError
 
 __all__ = [
@@ -162,6 +162,9 @@ def make_snippet(text: str, query: Query, *, width: int = 220) -> Snippet:
     best = ""
     best_marks: tuple[tuple[int, int], ...] = ()
     for sentence in split_sentences(text)[:200]:
+        folded = normalise(sentence)
+        if not any(s in folded for s in stems):
+            continue  # a stem is a substring of every word that has it: cheap pre-filter
         found = marks_in(sentence, stems)
         if len({sentence[a:b] for a, b in found}) > len({best[a:b] for a, b in best_marks}):
             best, best_marks = sentence, found

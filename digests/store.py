@@ -585,11 +585,15 @@ class Store:
         per_page: int = 5,
         any_term: bool = False,
         half_life_days: float = 7.0,
+        candidates: int = 500,
     ) -> tuple[list[Article], int]:
         """Articles matching ``query`` (and ``filters``), best first, and the total count.
 
-        Relevance is BM25 (title weighted 3×) scaled by recency: a match ``half_life_days``
-        old counts half as much as one published now.
+        The score is relevance (BM25 on SQLite, title weighted 3×; ts_rank on PostgreSQL)
+        divided by ``1 + age / half_life_days``: a match a week old counts half as much as one
+        published now. On SQLite the ``candidates`` most recently stored matches are ranked
+        (the full-text index walks them newest first without sorting every match), which keeps
+        common words fast; older matches only show when fewer than that many are newer.
         """
         conditions: list[sa.ColumnElement[bool]] = []
         if filters.topic:
@@ -601,47 +605,41 @@ class Store:
                 )
             )
         if filters.source:
-            conditions.append(feeds.c.name == filters.source)
+            conditions.append(
+                articles.c.feed_id.in_(sa.select(feeds.c.id).where(feeds.c.name == filters.source))
+            )
         if filters.since:
             conditions.append(articles.c.published_at >= filters.since)
         if filters.until:
             conditions.append(articles.c.published_at < filters.until)
-        if self._is_sqlite:
-            search = sa.table("article_search", sa.column("rowid"))
-            matched = sa.text("article_search MATCH :match").bindparams(
-                match=query.fts5(any_term=any_term)
-            )
-            relevance: sa.ColumnElement[Any] = sa.literal_column("-bm25(article_search, 3.0, 1.0)")
-            base = (
-                sa.select(articles, feeds.c.name.label("source"))
-                .select_from(search)
-                .join(articles, articles.c.id == search.c.rowid)
-                .join(feeds, feeds.c.id == articles.c.feed_id)
-                .where(matched, *conditions)
-            )
-            age_days = sa.func.julianday(sa.literal(now.replace(tzinfo=None))) - sa.func.julianday(
-                articles.c.published_at
-            )
-        else:
-            tsquery = sa.func.to_tsquery("simple", query.tsquery(any_term=any_term))
-            vector: sa.ColumnElement[Any] = sa.literal_column("articles.search_vector")
-            relevance = sa.func.ts_rank(vector, tsquery)
-            base = (
-                sa.select(articles, feeds.c.name.label("source"))
-                .join(feeds, feeds.c.id == articles.c.feed_id)
-                .where(vector.op("@@")(tsquery), *conditions)
-            )
-            age_days = sa.extract("epoch", now - articles.c.published_at) / 86400.0
-        score = relevance / (1.0 + sa.func.max(age_days, 0.0) / half_life_days)
-        if not self._is_sqlite:
-            score = relevance / (1.0 + sa.func.greatest(age_days, 0.0) / half_life_days)
-        ranked = base.order_by(score.desc(), articles.c.id.desc())
-        ranked = ranked.limit(per_page).offset((max(page, 1) - 1) * per_page)
-        counted = sa.select(sa.func.count()).select_from(base.subquery())
         async with self._engine.connect() as conn:
-            rows = [_article(row) for row in (await conn.execute(ranked)).mappings()]
-            total = int((await conn.execute(counted)).scalar_one())
-        return rows, total
+            if self._is_sqlite:
+                scored, total = await _fts5_candidates(
+                    conn, query.fts5(any_term=any_term), conditions, candidates
+                )
+            else:
+                scored, total = await _tsquery_candidates(
+                    conn, query.tsquery(any_term=any_term), conditions, candidates
+                )
+
+            def score(article_id: int) -> tuple[float, int]:
+                relevance, published = scored[article_id]
+                age_days = max(0.0, (now - published).total_seconds() / 86400)
+                return relevance / (1.0 + age_days / half_life_days), article_id
+
+            ranked = sorted(scored, key=score, reverse=True)
+            ids = ranked[(max(page, 1) - 1) * per_page :][:per_page]
+            loaded = {
+                row["id"]: _article(row)
+                for row in (
+                    await conn.execute(
+                        sa.select(articles, feeds.c.name.label("source"))
+                        .join(feeds, feeds.c.id == articles.c.feed_id)
+                        .where(articles.c.id.in_(ids))
+                    )
+                ).mappings()
+            }
+        return [loaded[i] for i in ids if i in loaded], total
 
     async def topics_of(
         self, article_ids: Sequence[int]
@@ -696,6 +694,55 @@ class Store:
             for row in (await conn.execute(query)).mappings():
                 out.setdefault(row["story_id"], []).append(_article(row))
         return out
+
+
+async def _fts5_candidates(
+    conn: AsyncConnection,
+    match: str,
+    conditions: Sequence[sa.ColumnElement[bool]],
+    limit: int,
+) -> tuple[dict[int, tuple[float, datetime]], int]:
+    """The newest ``limit`` FTS5 matches with their BM25 relevance, and the match count."""
+    fts = sa.table("article_search", sa.column("rowid"))
+    where: list[sa.ColumnElement[bool] | sa.TextClause] = [
+        sa.text("article_search MATCH :match").bindparams(match=match)
+    ]
+    if conditions:
+        where.append(fts.c.rowid.in_(sa.select(articles.c.id).where(*conditions)))
+    relevance: sa.Label[Any] = sa.literal_column("-bm25(article_search, 3.0, 1.0)").label(
+        "relevance"
+    )
+    rows = await conn.execute(
+        sa.select(fts.c.rowid, relevance, articles.c.published_at)
+        .select_from(fts)
+        .join(articles, articles.c.id == fts.c.rowid)
+        .where(*where)
+        .order_by(fts.c.rowid.desc())
+        .limit(limit)
+    )
+    scored = {row.rowid: (float(row.relevance), row.published_at) for row in rows}
+    if len(scored) < limit:
+        return scored, len(scored)  # every match is a candidate: no need to count
+    count = await conn.execute(sa.select(sa.func.count()).select_from(fts).where(*where))
+    return scored, int(count.scalar_one())
+
+
+async def _tsquery_candidates(
+    conn: AsyncConnection,
+    tsquery: str,
+    conditions: Sequence[sa.ColumnElement[bool]],
+    limit: int,
+) -> tuple[dict[int, tuple[float, datetime]], int]:
+    """The newest ``limit`` PostgreSQL full-text matches with ts_rank, and the match count."""
+    query = sa.func.to_tsquery("simple", tsquery)
+    vector: sa.ColumnElement[Any] = sa.literal_column("articles.search_vector")
+    matched = sa.select(
+        articles.c.id, sa.func.ts_rank(vector, query).label("relevance"), articles.c.published_at
+    ).where(vector.op("@@")(query), *conditions)
+    rows = await conn.execute(matched.order_by(articles.c.id.desc()).limit(limit))
+    count = await conn.execute(sa.select(sa.func.count()).select_from(matched.subquery()))
+    scored = {row.id: (float(row.relevance), row.published_at) for row in rows}
+    return scored, int(count.scalar_one())
 
 
 async def _topic_ids(conn: AsyncConnection, slugs: set[str]) -> dict[str, int]:
