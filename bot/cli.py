@@ -31,7 +31,6 @@ from bot.config import DEFAULT_CONFIG, DestinationSettings, Settings, load_setti
 from bot.delivery import build_digest
 from bot.logs import setup_logging
 from bot.service import open_app, run_service
-from digests.digest import render_text
 from digests.errors import ExtractError, FetchError, NewsdigestError
 from digests.extract import extract_article
 from digests.fetch import Fetcher
@@ -39,6 +38,7 @@ from digests.finder import find
 from digests.models import ExtractedArticle, PollOutcome
 from digests.pipeline import utcnow
 from digests.policy import PollSettings
+from digests.render_text import render_text
 from digests.search import SearchFilters, SearchPage
 
 __all__ = ["main"]
@@ -167,8 +167,10 @@ def _digest(args: argparse.Namespace) -> int:
 
     async def compose() -> str:
         async with open_app(settings) as app:
-            digest = await build_digest(app.store, destination, utcnow())
-        return render_text(digest, language=destination.language, timezone=destination.timezone)
+            prepared = await build_digest(app.store, destination, utcnow())
+        return render_text(
+            prepared.digest, language=destination.language, timezone=destination.timezone
+        )
 
     sys.stdout.write(asyncio.run(compose()))
     return 0

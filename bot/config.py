@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from digests.digest import DigestChoices
 from digests.errors import ConfigError
 from digests.policy import FeedSettings, PollSettings
 from digests.store import sqlite_url
@@ -89,8 +90,29 @@ class DestinationSettings(_Section):
     )
     timezone: str = Field("Asia/Riyadh", description="IANA time zone of the schedule.")
     max_items: int = Field(20, ge=1, le=200, description="Most stories in one digest.")
+    summary_sentences: int = Field(
+        2, ge=1, le=6, description="Most sentences in the summary of one story."
+    )
     summary_chars: int = Field(
         280, ge=40, le=2000, description="Longest summary of one story, in characters."
+    )
+    topics: tuple[str, ...] = Field(
+        (), description="Only stories with one of these topic slugs (empty: every story)."
+    )
+    exclude_topics: tuple[str, ...] = Field(
+        (), description="Never stories with one of these topic slugs."
+    )
+    sources: tuple[str, ...] = Field(
+        (), description="Only articles from these feed names (empty: every feed)."
+    )
+    breaking_topics: tuple[str, ...] = Field(
+        (),
+        description="Breaking lane: stories on these topic slugs are posted as soon as they "
+        "arrive instead of waiting for the schedule (empty: no breaking lane).",
+    )
+    empty_digest: Literal["skip", "notice"] = Field(
+        "skip",
+        description="What an empty period posts: nothing (skip) or a short no-news line.",
     )
     language: Literal["ar", "en"] = Field("ar", description="Language of the digest's labels.")
     lookback_hours: int = Field(
@@ -102,6 +124,17 @@ class DestinationSettings(_Section):
     digest_on_start: bool = Field(
         False, description="Also post a digest right after the first poll when the bot starts."
     )
+
+    def choices(self, *, breaking: bool = False) -> DigestChoices:
+        """What the composer needs of this destination (the breaking lane's when asked)."""
+        return DigestChoices(
+            max_items=self.max_items,
+            summary_sentences=self.summary_sentences,
+            summary_chars=self.summary_chars,
+            topics=frozenset(self.breaking_topics if breaking else self.topics),
+            exclude_topics=frozenset(self.exclude_topics),
+            sources=frozenset(self.sources),
+        )
 
     @field_validator("schedule")
     @classmethod

@@ -1,24 +1,32 @@
 """Digests for destinations: what is new for one, composed, rendered and handed to its sender.
 
-The console is the embedded default's destination: it prints to standard output. Chat
-platforms plug in as further senders.
+A story is new for a destination when none of its articles was sent there before; after a
+digest is posted every article of its stories is marked sent, so a story is never repeated
+there, even when more outlets report it later. The console is the embedded default's
+destination: it prints to standard output. Chat platforms plug in as further senders.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TextIO
 
 from bot.config import DestinationSettings
-from digests.digest import compose, render_text
-from digests.models import Digest
-from digests.store import Store
+from digests.digest import StoryCandidate, StoryTopic, compose
+from digests.i18n import Language
+from digests.models import Article, Digest, TopicRef
+from digests.render_text import render_text
+from digests.store import Store, TopicRow
 
-__all__ = ["ConsoleSender", "build_digest", "post_digest"]
+__all__ = ["ConsoleSender", "PreparedDigest", "build_digest", "post_digest"]
 
 log = logging.getLogger(__name__)
+
+# Most fresh articles considered for one digest (a week of a busy feed list).
+_MAX_FRESH = 5000
 
 
 class ConsoleSender:
@@ -34,36 +42,83 @@ class ConsoleSender:
         stream.flush()
 
 
-async def build_digest(store: Store, destination: DestinationSettings, now: datetime) -> Digest:
-    """Compose the digest of what ``destination`` has not been sent yet (nothing is marked)."""
-    articles = await store.unsent_articles(
-        destination.name,
-        since=now - timedelta(hours=destination.lookback_hours),
-        limit=destination.max_items,
+@dataclass(frozen=True, slots=True)
+class PreparedDigest:
+    """A composed digest and every article its stories cover (to mark sent after posting)."""
+
+    digest: Digest
+    article_ids: tuple[int, ...]
+
+
+async def build_digest(
+    store: Store, destination: DestinationSettings, now: datetime, *, breaking: bool = False
+) -> PreparedDigest:
+    """Compose the digest of the stories new for ``destination`` (nothing is marked sent)."""
+    fresh = await store.unsent_articles(
+        destination.name, since=now - timedelta(hours=destination.lookback_hours), limit=_MAX_FRESH
     )
-    return compose(
-        destination.name,
-        articles,
-        now,
-        max_items=destination.max_items,
-        summary_chars=destination.summary_chars,
+    story_ids = sorted({a.story for a in fresh})
+    already = await store.sent_stories(destination.name, story_ids)
+    members = await store.story_articles([s for s in story_ids if s not in already])
+    topics = await store.topics_of([a.id for articles in members.values() for a in articles])
+    related = await store.related_of([articles[0].id for articles in members.values()])
+    candidates = [
+        StoryCandidate(
+            story_id=story_id,
+            articles=tuple(articles),
+            topics=_story_topics(articles, topics, destination.language),
+            related=tuple(related.get(articles[0].id, ())),
+        )
+        for story_id, articles in members.items()
+    ]
+    digest = compose(destination.name, candidates, now, destination.choices(breaking=breaking))
+    if breaking:
+        digest = Digest(digest.destination, digest.created_at, digest.sections, kind="breaking")
+    shown = {item.article_id for item in digest.items}
+    covered = tuple(
+        a.id for articles in members.values() if {x.id for x in articles} & shown for a in articles
     )
+    return PreparedDigest(digest, covered)
+
+
+def _story_topics(
+    articles: list[Article],
+    topics: dict[int, list[tuple[TopicRow, float]]],
+    language: Language,
+) -> tuple[StoryTopic, ...]:
+    best: dict[str, StoryTopic] = {}
+    for article in articles:
+        for row, weight in topics.get(article.id, ()):
+            name = row.name_ar if language == "ar" else row.name_en
+            if row.slug not in best or weight > best[row.slug].weight:
+                best[row.slug] = StoryTopic(
+                    TopicRef(row.slug, name), weight, taxonomy=row.origin == "taxonomy"
+                )
+    return tuple(best.values())
 
 
 async def post_digest(
-    store: Store, destination: DestinationSettings, sender: ConsoleSender, now: datetime
+    store: Store,
+    destination: DestinationSettings,
+    sender: ConsoleSender,
+    now: datetime,
+    *,
+    breaking: bool = False,
 ) -> int:
     """Compose, render and send one digest, then mark its stories sent; returns the item count.
 
-    An empty period posts nothing.
+    An empty period posts nothing, or the no-news line when the destination asks for it (the
+    breaking lane never posts an empty message).
     """
-    digest = await build_digest(store, destination, now)
+    prepared = await build_digest(store, destination, now, breaking=breaking)
+    digest = prepared.digest
     context = {"destination": destination.name}
-    if not digest.items:
-        log.info("no new stories; nothing posted", extra=context)
+    if not digest.items and (breaking or destination.empty_digest == "skip"):
+        log.debug("no new stories; nothing posted", extra=context)
         return 0
     text = render_text(digest, language=destination.language, timezone=destination.timezone)
     await sender.send(destination, text)
-    await store.mark_sent(destination.name, [item.article_id for item in digest.items], now)
-    log.info("digest posted with %d stories", len(digest.items), extra=context)
+    await store.mark_sent(destination.name, prepared.article_ids, now)
+    lane = "breaking news" if breaking else "digest"
+    log.info("%s posted with %d stories", lane, len(digest.items), extra=context)
     return len(digest.items)

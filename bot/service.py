@@ -134,17 +134,31 @@ class Service:
             failed = sum(1 for o in outcomes if o.status == "error")
             new = sum(o.new_articles for o in outcomes)
             log.info("polled %d feeds: %d new articles, %d failed", len(outcomes), new, failed)
-        if not self._first_tick_done:
-            self._first_tick_done = True
-            for destination in self._app.settings.destinations:
-                if destination.digest_on_start:
-                    await self._digest_job(destination)()
+        first = not self._first_tick_done
+        self._first_tick_done = True
+        for destination in self._app.settings.destinations:
+            if destination.breaking_topics:
+                await self._breaking_job(destination)()
+            if first and destination.digest_on_start:
+                await self._digest_job(destination)()
 
-    def _digest_job(self, destination: DestinationSettings) -> Callable[[], Awaitable[None]]:
+    def _digest_job(
+        self, destination: DestinationSettings, *, breaking: bool = False
+    ) -> Callable[[], Awaitable[None]]:
         async def job() -> None:
-            await post_digest(self._app.store, destination, self._sender, utcnow())
+            try:
+                await post_digest(
+                    self._app.store, destination, self._sender, utcnow(), breaking=breaking
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # one destination's failure never stops the others
+                log.exception("posting failed", extra={"destination": destination.name})
 
         return job
+
+    def _breaking_job(self, destination: DestinationSettings) -> Callable[[], Awaitable[None]]:
+        return self._digest_job(destination, breaking=True)
 
 
 async def run_service(settings: Settings, *, stop: asyncio.Event | None = None) -> None:

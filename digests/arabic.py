@@ -11,41 +11,57 @@ Contracts:
 * ``tokenize(text)`` returns normalised word tokens (Arabic, Latin and digits).
 * ``stem(token)`` maps one token from ``tokenize`` to its light stem.
 * ``terms(text)`` = stems of the non-stop-word tokens of ``text``; it is the one function
-  used for indexing, matching and queries, so that all of them agree.
+  used for indexing, matching and queries, so that all of them agree
+  (``terms_from_tokens`` is the same for text already tokenized).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 import Stemmer
 
-__all__ = ["STOPWORDS", "normalise", "split_sentences", "stem", "terms", "tokenize"]
+__all__ = [
+    "STOPWORDS",
+    "normalise",
+    "split_sentences",
+    "stem",
+    "terms",
+    "terms_from_tokens",
+    "tokenize",
+]
 
 # --------------------------------------------------------------------------- normalise
 
-# Tashkeel (harakat, tanwin, shadda, sukun, superscript alef, Quranic marks) and tatweel.
-_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
-# Invisible format characters that break words apart for a tokenizer: zero-width (non-)joiners
-# and spaces, bidi marks and isolates, the Arabic letter mark, a stray byte-order mark.
-_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-_LETTERS = str.maketrans(
+# Tashkeel (harakat, tanwin, shadda, sukun, superscript alef, Quranic marks) and tatweel, and
+# the invisible format characters that break words apart for a tokenizer: zero-width
+# (non-)joiners and spaces, bidi marks and isolates, the Arabic letter mark, a stray BOM.
+_REMOVED = re.compile(
+    "[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
+    "\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+# One str.replace per letter: on Arabic text it is some twenty times faster than str.translate,
+# which falls back to a dictionary look-up per character outside ASCII.
+_LETTERS = (
+    ("أ", "ا"),
+    ("إ", "ا"),
+    ("آ", "ا"),
+    ("ٱ", "ا"),
+    ("ى", "ي"),
+    ("ة", "ه"),
+    ("ؤ", "و"),
+    ("ئ", "ي"),
+)
+_EASTERN_DIGITS = re.compile("[\u0660-\u0669\u06f0-\u06f9]")
+_DIGITS = str.maketrans(
     {
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ى": "ي",
-        "ة": "ه",
-        "ؤ": "و",
-        "ئ": "ي",
         **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
         **{chr(0x06F0 + d): str(d) for d in range(10)},  # Persian digits
     }
 )
-_SPACES = re.compile(r"\s+")
 
 
 def normalise(text: str) -> str:
@@ -56,10 +72,12 @@ def normalise(text: str) -> str:
     are dropped and runs of white space become one space.
     """
     text = unicodedata.normalize("NFKC", text)
-    text = _DIACRITICS.sub("", text)
-    text = _INVISIBLE.sub("", text)
-    text = text.translate(_LETTERS).casefold()
-    return _SPACES.sub(" ", text).strip()
+    text = _REMOVED.sub("", text)
+    for letter, replacement in _LETTERS:
+        text = text.replace(letter, replacement)
+    if _EASTERN_DIGITS.search(text):
+        text = text.translate(_DIGITS)
+    return " ".join(text.casefold().split())
 
 
 # --------------------------------------------------------------------------- sentences
@@ -71,9 +89,9 @@ _MARKS = re.compile(r'[«»“”"]|[.!?؟؛…]+')
 _CLOSERS = ")]}»”’"
 _NOT_AN_END_AFTER = "،,:;"
 # The word just before a period, when it is a single letter or a dotted run of single letters
-# (initials and abbreviations: د. أ. م. ص. ق.م. هـ. أ.د. U.S. e.g.); the optional tatweel
-# allows هـ.
-_INITIALS_BEFORE = re.compile(r"(?<![^\s(\[«“\"'/-])(?:[^\W\d_]ـ?\.)*[^\W\d_]ـ?\Z")
+# (initials and abbreviations: د. أ. م. ص. ق.م. هـ. أ.د. U.S. e.g.), perhaps after the
+# conjunction و (وأ.د.); the optional tatweel allows هـ.
+_INITIALS_BEFORE = re.compile(r"(?<![^\s(\[«“\"'/-])و?(?:[^\W\d_]ـ?\.)*[^\W\d_]ـ?\Z")
 # A number (and a space) before such an initial: "1770 م." or "300 ق.م." are era markers, and
 # their period usually ends the sentence.
 _NUMBER_BEFORE = re.compile(r"\d\s*\Z")
@@ -334,10 +352,32 @@ def stem(token: str) -> str:
     return stemmed or word
 
 
+# Tokens seen recently → their term ("" for a stop word). A plain dict look-up is several times
+# cheaper than an lru_cache call, and this is the innermost loop of indexing and summarising.
+# Bounded: cleared when full, which costs one refill and keeps memory flat.
+_TERM_CACHE: dict[str, str] = {}
+_TERM_CACHE_SIZE = 1 << 17
+
+
+def terms_from_tokens(tokens: Iterable[str]) -> list[str]:
+    """``terms`` for text already split by ``tokenize`` (saves normalising it twice)."""
+    tokens = list(tokens)
+    found = list(map(_TERM_CACHE.get, tokens))  # the hot path stays in C
+    if None in found:
+        for i, term in enumerate(found):
+            if term is None:
+                token = tokens[i]
+                term = "" if len(token) < 2 or _is_stopword(token) else stem(token)
+                if len(_TERM_CACHE) >= _TERM_CACHE_SIZE:
+                    _TERM_CACHE.clear()
+                _TERM_CACHE[token] = found[i] = term
+    return list(filter(None, found))
+
+
 def terms(text: str) -> list[str]:
     """Return the stems of the content words of ``text``, in order, repeats kept.
 
     Stop words and one-character tokens are dropped. This is the single function behind
     indexing, matching and queries.
     """
-    return [stem(t) for t in tokenize(text) if len(t) > 1 and not _is_stopword(t)]
+    return terms_from_tokens(tokenize(text))

@@ -1,75 +1,144 @@
-"""Compose a digest from new articles and render it as terminal text.
+"""Compose a digest for one destination from the stories that are new there.
 
-Pure: takes articles and settings, returns a ``Digest`` or text. Which articles are new for a
-destination is the store's business (``Store.unsent_articles``); this module only chooses,
-orders and words them.
+Pure: takes stories (each with its articles, topics and related earlier articles) and the
+destination's choices, returns a ``Digest``. Which stories are new for a destination is the
+store's business; this module filters, ranks, groups and words them.
+
+Ranking: how many outlets covered the story, then how recent it is (a story loses half its
+recency bonus every 12 hours), then the weight of its main topic. Stories are grouped under
+their main taxonomy topic; sections are ordered by their best story, and stories without a
+taxonomy topic close the digest.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from digests.i18n import Language, format_datetime, plural_items, t
-from digests.models import Article, Digest, DigestItem, DigestSection
+from digests.models import Article, Digest, DigestItem, DigestSection, Link, TopicRef
+from digests.summarise import summarise
+
+__all__ = ["DigestChoices", "StoryCandidate", "StoryTopic", "compose"]
+
+_RECENCY_HALF_LIFE_HOURS = 12.0
+_MAX_TOPICS_SHOWN = 3
+_MAX_RELATED = 2
 
 
-def lead(title: str, text: str, *, max_chars: int) -> str:  # TEMPORARY until summarise lands
-    first = text.split("\n")[0].strip()
-    return first if len(first) <= max_chars else first[: first.rfind(" ", 0, max_chars)] + "…"
+@dataclass(frozen=True, slots=True)
+class StoryTopic:
+    """A topic of a story: how a digest names it, its weight, and whether it is a taxonomy
+    topic (``False``: a keyphrase found in the text)."""
+
+    ref: TopicRef
+    weight: float
+    taxonomy: bool = True
 
 
-__all__ = ["compose", "render_text"]
+@dataclass(frozen=True, slots=True)
+class StoryCandidate:
+    """A story that may go into a digest: its articles (oldest first), topics, related."""
+
+    story_id: int
+    articles: tuple[Article, ...]
+    topics: tuple[StoryTopic, ...] = ()
+    related: tuple[Article, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DigestChoices:
+    """What a destination asks of its digests (the composer's part of its settings)."""
+
+    max_items: int = 20
+    summary_sentences: int = 2
+    summary_chars: int = 280
+    topics: frozenset[str] = frozenset()  # only stories with one of these topics (empty: all)
+    exclude_topics: frozenset[str] = frozenset()
+    sources: frozenset[str] = frozenset()  # only articles from these sources (empty: all)
 
 
 def compose(
     destination: str,
-    articles: Sequence[Article],
+    stories: Sequence[StoryCandidate],
     now: datetime,
-    *,
-    max_items: int,
-    summary_chars: int,
+    choices: DigestChoices,
 ) -> Digest:
-    """The digest of ``articles`` for ``destination``: newest first, at most ``max_items``.
-
-    Each item's summary is a lead of at most ``summary_chars`` characters made of whole
-    sentences of the article's clean text (the snippet when the text is missing).
-    """
-    chosen = sorted(articles, key=lambda a: (a.published_at, a.id), reverse=True)[:max_items]
-    items = tuple(
-        DigestItem(
-            article_id=a.id,
-            title=a.title,
-            url=a.url,
-            source=a.source,
-            published_at=a.published_at,
-            summary=lead(a.title, a.text or a.snippet, max_chars=summary_chars),
+    """The digest of ``stories`` for ``destination``: filtered, ranked, grouped by topic."""
+    ranked: list[tuple[float, int, StoryCandidate, tuple[Article, ...]]] = []
+    for story in stories:
+        articles = tuple(
+            a for a in story.articles if not choices.sources or a.source in choices.sources
         )
-        for a in chosen
+        slugs = {t.ref.slug for t in story.topics}
+        if not articles or slugs & choices.exclude_topics:
+            continue
+        if choices.topics and not slugs & choices.topics:
+            continue
+        ranked.append((_score(story, articles, now), story.story_id, story, articles))
+    ranked.sort(key=lambda r: (r[0], r[1]), reverse=True)
+    chosen = ranked[: choices.max_items]
+
+    sections: dict[str | None, list[DigestItem]] = {}
+    topic_of_section: dict[str | None, TopicRef | None] = {None: None}
+    for _, _, story, articles in chosen:
+        main = _main_topic(story)
+        key = main.slug if main else None
+        topic_of_section[key] = main
+        sections.setdefault(key, []).append(_item(story, articles, choices))
+    # Sections appear in the order of their best story (dicts keep insertion order); the
+    # stories without a taxonomy topic come last.
+    ordered = sorted(sections, key=lambda k: k is None)
+    return Digest(
+        destination=destination,
+        created_at=now,
+        sections=tuple(
+            DigestSection(topic=topic_of_section[k], items=tuple(sections[k])) for k in ordered
+        ),
     )
-    sections = (DigestSection(topic=None, items=items),) if items else ()
-    return Digest(destination=destination, created_at=now, sections=sections)
 
 
-def render_text(digest: Digest, *, language: Language, timezone: str) -> str:
-    """The digest as plain text for a terminal: a heading, then one block per story."""
-    zone = ZoneInfo(timezone)
-    created = format_datetime(digest.created_at.astimezone(zone), language)
-    heading = f"{t('digest_title', language)} — {created}"
-    if not digest.items:
-        return f"{heading}\n{t('no_news', language)}\n"
-    sources = len({item.source for item in digest.items})
-    lines = [
-        heading,
-        f"{plural_items(len(digest.items), language)} · {t('sources', language)}: {sources}",
-        "",
-    ]
-    for number, item in enumerate(digest.items, start=1):
-        lines.append(f"{number}. {item.title}")
-        if item.summary and item.summary != item.title:
-            lines.append(f"   {item.summary}")
-        when = item.published_at.astimezone(zone).strftime("%H:%M")
-        lines.append(f"   — {item.source} · {when} · {item.url}")
-        lines.append("")
-    return "\n".join(lines)
+def _score(story: StoryCandidate, articles: tuple[Article, ...], now: datetime) -> float:
+    outlets = len({a.source for a in articles})
+    newest = max(a.published_at for a in articles)
+    age_hours = max(0.0, (now - newest).total_seconds() / 3600)
+    recency = math.exp(-age_hours * math.log(2) / _RECENCY_HALF_LIFE_HOURS)
+    weight = max((t.weight for t in story.topics if t.taxonomy), default=0.0)
+    return outlets + recency + 0.5 * weight
+
+
+def _main_topic(story: StoryCandidate) -> TopicRef | None:
+    taxonomy = [t for t in story.topics if t.taxonomy]
+    if not taxonomy:
+        return None
+    return max(taxonomy, key=lambda t: (t.weight, t.ref.slug)).ref
+
+
+def _item(
+    story: StoryCandidate, articles: tuple[Article, ...], choices: DigestChoices
+) -> DigestItem:
+    lead = articles[0]  # the first outlet to report it
+    summary = summarise(
+        lead.title,
+        lead.text or lead.snippet,
+        max_sentences=choices.summary_sentences,
+        max_chars=choices.summary_chars,
+    )
+    others: dict[str, Link] = {}
+    for article in articles[1:]:
+        if article.source != lead.source and article.source not in others:
+            others[article.source] = Link(article.title, article.url, article.source)
+    topics = sorted(story.topics, key=lambda t: (not t.taxonomy, -t.weight, t.ref.slug))
+    related = [a for a in story.related if a.story != story.story_id][:_MAX_RELATED]
+    return DigestItem(
+        article_id=lead.id,
+        title=lead.title,
+        url=lead.url,
+        source=lead.source,
+        published_at=lead.published_at,
+        summary=summary.text or lead.snippet,
+        also_reported_by=tuple(others.values()),
+        topics=tuple(t.ref for t in topics[:_MAX_TOPICS_SHOWN]),
+        related=tuple(Link(a.title, a.url, a.source) for a in related),
+    )

@@ -8,18 +8,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-__all__ = ["Language", "format_datetime", "plural_items", "t"]
+__all__ = ["Language", "direction", "format_datetime", "plural_items", "t"]
 
 Language = Literal["ar", "en"]
 
+# Templates may hold ``{name}`` fields, filled by ``t(key, language, name=value)``.
 _TEXTS: dict[str, dict[Language, str]] = {
     "digest_title": {"ar": "موجز الأخبار", "en": "News digest"},
+    "breaking_title": {"ar": "عاجل", "en": "Breaking news"},
     "no_news": {
         "ar": "لا أخبار جديدة منذ آخر موجز.",
         "en": "No new stories since the last digest.",
     },
     "read_more": {"ar": "التفاصيل", "en": "Read more"},
     "sources": {"ar": "المصادر", "en": "Sources"},
+    # rendering (digests/render_*.py)
+    "also_in": {"ar": "أيضاً في", "en": "Also in"},
+    "and_more": {"ar": "و{count} غيرها", "en": "and {count} more"},
+    "follow_topic": {"ar": "تابع {topic}", "en": "Follow {topic}"},
+    "list_separator": {"ar": "، ", "en": ", "},
+    "other_news": {"ar": "أخبار أخرى", "en": "Other news"},
+    "part_of": {"ar": "(الجزء {index} من {total})", "en": "(part {index} of {total})"},
+    "related": {"ar": "ذات صلة", "en": "Related"},
+    "topic_more": {"ar": "المزيد عن {topic}", "en": "More on {topic}"},
+    "unknown_source": {"ar": "مصدر غير معروف", "en": "Unknown source"},
+    "untitled": {"ar": "خبر بلا عنوان", "en": "Untitled story"},
 }
 
 _MONTHS_AR = [
@@ -39,9 +52,15 @@ _MONTHS_AR = [
 _DAYS_AR = ("الإثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
 
 
-def t(key: str, language: Language) -> str:
-    """The text for ``key`` in ``language``."""
-    return _TEXTS[key][language]
+def direction(language: Language) -> Literal["rtl", "ltr"]:
+    """The writing direction of ``language``."""
+    return "rtl" if language == "ar" else "ltr"
+
+
+def t(key: str, language: Language, **fields: object) -> str:
+    """The text for ``key`` in ``language``, its ``{name}`` fields filled from ``fields``."""
+    text = _TEXTS[key][language]
+    return text.format(**fields) if fields else text
 
 
 def format_datetime(when: datetime, language: Language) -> str:

@@ -112,6 +112,12 @@ class Article:
     text: str | None
     content_hash: str | None
     created_at: datetime
+    story_id: int | None = None  # set once the article is clustered; its own id starts a story
+
+    @property
+    def story(self) -> int:
+        """The story this article belongs to (its own id until it is clustered)."""
+        return self.story_id if self.story_id is not None else self.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +181,7 @@ class Digest:
     destination: str
     created_at: datetime
     sections: tuple[DigestSection, ...] = field(default_factory=tuple)
+    kind: str = "digest"  # or "breaking": stories posted as they arrive
 
     @property
     def items(self) -> tuple[DigestItem, ...]:

@@ -429,6 +429,20 @@ class Store:
         async with self._engine.connect() as conn:
             return [_article(row) for row in (await conn.execute(query)).mappings()]
 
+    async def sent_stories(self, destination: str, story_ids: Sequence[int]) -> set[int]:
+        """Which of ``story_ids`` already had an article sent to ``destination``."""
+        if not story_ids:
+            return set()
+        story = sa.func.coalesce(articles.c.story_id, articles.c.id)
+        query = (
+            sa.select(story)
+            .join(sent_items, sent_items.c.article_id == articles.c.id)
+            .where(sent_items.c.destination == destination, story.in_(story_ids))
+            .distinct()
+        )
+        async with self._engine.connect() as conn:
+            return set((await conn.execute(query)).scalars())
+
     async def mark_sent(self, destination: str, article_ids: Sequence[int], now: datetime) -> None:
         """Remember that ``destination`` was sent these articles (idempotent)."""
         if not article_ids:
@@ -680,19 +694,21 @@ class Store:
         return out
 
     async def story_articles(self, story_ids: Sequence[int]) -> dict[int, list[Article]]:
-        """Every article of each story, oldest first."""
+        """Every article of each story, oldest first (an unclustered article is its own story)."""
         if not story_ids:
             return {}
+        story = sa.func.coalesce(articles.c.story_id, articles.c.id)
         query = (
             sa.select(articles, feeds.c.name.label("source"))
             .join(feeds, feeds.c.id == articles.c.feed_id)
-            .where(articles.c.story_id.in_(story_ids))
+            .where(story.in_(story_ids))
             .order_by(articles.c.published_at, articles.c.id)
         )
         out: dict[int, list[Article]] = {}
         async with self._engine.connect() as conn:
             for row in (await conn.execute(query)).mappings():
-                out.setdefault(row["story_id"], []).append(_article(row))
+                article = _article(row)
+                out.setdefault(article.story, []).append(article)
         return out
 
 
@@ -840,4 +856,5 @@ def _article(row: sa.RowMapping) -> Article:
         text=row["text"],
         content_hash=row["content_hash"],
         created_at=row["created_at"],
+        story_id=row.get("story_id"),
     )

@@ -24,17 +24,38 @@ NOW = utcnow()
 # (feed, title, text, days old, topic slugs) — written for these tests.
 ARTICLES = [
     ("أ", "إيران تعلن إطلاق قمر صناعي جديد", "أعلنت طهران إطلاق قمر صناعي للاتصالات.", 1, ["iran"]),
-    ("أ", "وزير الخارجية الإيراني يزور بغداد", "بحث الوزير مع نظيره العراقي ملف المياه.", 3, ["iran", "iraq"]),
-    ("ب", "عقوبات أمريكية جديدة على إيران", "فرضت واشنطن عقوبات على شركات نفط لإيران.", 10, ["iran", "usa"]),
+    (
+        "أ",
+        "وزير الخارجية الإيراني يزور بغداد",
+        "بحث الوزير مع نظيره العراقي ملف المياه.",
+        3,
+        ["iran", "iraq"],
+    ),
+    (
+        "ب",
+        "عقوبات أمريكية جديدة على إيران",
+        "فرضت واشنطن عقوبات على شركات نفط لإيران.",
+        10,
+        ["iran", "usa"],
+    ),
     ("ب", "الدوري السعودي: الهلال يفوز على النصر", "فاز الهلال بهدفين في الرياض.", 2, ["saudi"]),
-    ("ب", "مجلس الأمن يناقش الوضع في السودان", "عقد مجلس الأمن جلسة طارئة بشأن السودان.", 1, ["un"]),
+    (
+        "ب",
+        "مجلس الأمن يناقش الوضع في السودان",
+        "عقد مجلس الأمن جلسة طارئة بشأن السودان.",
+        1,
+        ["un"],
+    ),
     ("أ", "الأمن الغذائي في السودان يتدهور", "حذرت منظمات من تدهور الأمن الغذائي.", 5, []),
 ]
 
 
 async def seed(store: Store) -> dict[str, int]:
     await store.sync_config_feeds(
-        [FeedSettings(url="https://a.example/rss", name="أ"), FeedSettings(url="https://b.example/rss", name="ب")],
+        [
+            FeedSettings(url="https://a.example/rss", name="أ"),
+            FeedSettings(url="https://b.example/rss", name="ب"),
+        ],
         NOW,
     )
     await store.sync_topics(
@@ -45,7 +66,9 @@ async def seed(store: Store) -> dict[str, int]:
     enrichments = []
     for n, (feed, title, text, days, slugs) in enumerate(ARTICLES):
         entry = Entry(f"g{n}", f"https://x.example/{n}", title, NOW - timedelta(days=days), text)
-        [new] = await store.insert_entries(feeds[feed], [entry], NOW, dedup_window=timedelta(hours=1))
+        [new] = await store.insert_entries(
+            feeds[feed], [entry], NOW, dedup_window=timedelta(hours=1)
+        )
         ids[title] = new.article.id
         enrichments.append(
             Enrichment(
@@ -61,11 +84,15 @@ async def seed(store: Store) -> dict[str, int]:
 
 
 async def titles(store: Store, text: str, filters: SearchFilters | None = None) -> list[str]:
-    rows, _ = await store.search(parse_query(text), filters or SearchFilters(), now=NOW, per_page=20)
+    rows, _ = await store.search(
+        parse_query(text), filters or SearchFilters(), now=NOW, per_page=20
+    )
     return [r.title for r in rows]
 
 
-@pytest.mark.parametrize("form", ["ايران", "إيران", "الإيرانية", "لإيران", "وإيران", "إيرانْ", "ايـــران"])
+@pytest.mark.parametrize(
+    "form", ["ايران", "إيران", "الإيرانية", "لإيران", "وإيران", "إيرانْ", "ايـــران"]
+)
 async def test_every_form_of_a_name_finds_the_same_articles(store: Store, form: str) -> None:
     await seed(store)
     found = await titles(store, form)
@@ -109,7 +136,10 @@ async def test_mixed_latin_and_numbers(store: Store) -> None:
     [feed] = await store.list_feeds()
     title = "قمة COP29 تبحث تمويل المناخ بـ 100 مليار دولار"
     [new] = await store.insert_entries(
-        feed, [Entry("c1", "https://c.example/1", title, NOW, "")], NOW, dedup_window=timedelta(hours=1)
+        feed,
+        [Entry("c1", "https://c.example/1", title, NOW, "")],
+        NOW,
+        dedup_window=timedelta(hours=1),
     )
     await store.save_enrichments(
         [Enrichment(new.article.id, new.article.id, search_title=index_terms(title))], NOW
@@ -136,7 +166,14 @@ def test_bad_queries_get_a_clear_reason(text: str, reason: str) -> None:
 
 async def test_fts_syntax_characters_are_just_text(store: Store) -> None:
     await seed(store)
-    for hostile in ['إيران" OR *', "إيران AND NOT", "NEAR(إيران", "title:إيران", "^إيران -", "(((("]:
+    for hostile in [
+        'إيران" OR *',
+        "إيران AND NOT",
+        "NEAR(إيران",
+        "title:إيران",
+        "^إيران -",
+        "((((",
+    ]:
         try:
             query = parse_query(hostile)
         except QueryError:

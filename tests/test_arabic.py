@@ -1,0 +1,325 @@
+"""The Arabic text layer: normalisation, sentences, tokens, stop words and stems."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from digests.arabic import STOPWORDS, normalise, split_sentences, stem, terms, tokenize
+
+# --------------------------------------------------------------------------- normalise
+
+NORMALISE_CASES = [
+    # (id, text, normalised)
+    ("tashkeel", "مُحَمَّدٌ رَسُولُ", "محمد رسول"),
+    ("shadda and tanwin", "شكراً جزيلاً", "شكرا جزيلا"),
+    ("superscript alef", "هٰذا", "هذا"),
+    ("tatweel", "العـــــربية", "العربيه"),
+    ("alef with hamza above", "أحمد", "احمد"),
+    ("alef with hamza below", "إسلام", "اسلام"),
+    ("alef with madda", "آمنة", "امنه"),
+    ("alef wasla", "ٱلله", "الله"),
+    ("alef maqsura", "مستشفى على", "مستشفي علي"),
+    ("ta marbuta", "مدرسة", "مدرسه"),
+    ("waw with hamza", "مؤتمر", "موتمر"),
+    ("yeh with hamza", "رئيس", "رييس"),
+    ("arabic-indic digits", "عام ٢٠٢٤", "عام 2024"),
+    ("persian digits", "سال ۱۴۰۳", "سال 1403"),
+    ("latin is lower-cased", "CNN و BBC", "cnn و bbc"),
+    ("presentation forms (NFKC)", "ﻻ ﺑﺪ", "لا بد"),
+    ("white space collapses", "  بيروت \n\t دمشق  ", "بيروت دمشق"),
+    (
+        "bidi marks and joiners vanish",
+        "\u200fواشنطن\u200e \u2066CNN\u2069 ك\u200cتب",
+        "واشنطن cnn كتب",
+    ),
+    ("emoji are kept", "مبروك 🎉", "مبروك 🎉"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [c[1:] for c in NORMALISE_CASES], ids=[c[0] for c in NORMALISE_CASES]
+)
+def test_normalise(text: str, expected: str) -> None:
+    assert normalise(text) == expected
+
+
+def test_normalise_is_idempotent_on_news_text() -> None:
+    text = "أعلنت وزارةُ الصحّة، الثلاثاء، تسجيل ٣٥ إصابة جديدة بـ«كورونا»."
+    assert normalise(normalise(text)) == normalise(text)
+
+
+# --------------------------------------------------------------------------- split_sentences
+
+SPLIT_CASES: list[tuple[str, str, list[str]]] = [
+    (
+        "full stop, exclamation, question marks",
+        "وصل الوفد إلى بيروت. يا لها من زيارة! هل تنجح المحادثات؟ لا أحد يعرف?",
+        [
+            "وصل الوفد إلى بيروت.",
+            "يا لها من زيارة!",
+            "هل تنجح المحادثات؟",
+            "لا أحد يعرف?",
+        ],
+    ),
+    (
+        "arabic semicolon and ellipsis",
+        "ارتفعت الأسعار؛ وتراجع الطلب… ثم استقرت السوق",
+        ["ارتفعت الأسعار؛", "وتراجع الطلب…", "ثم استقرت السوق"],
+    ),
+    (
+        "dot runs and ?! runs stay with their sentence",
+        "انتظر الجميع... ولم يأت أحد.. ماذا حدث؟! لا جواب",
+        ["انتظر الجميع...", "ولم يأت أحد..", "ماذا حدث؟!", "لا جواب"],
+    ),
+    (
+        "line breaks end sentences",
+        "العنوان بلا نقطة\nالفقرة الأولى.\r\n\r\nالفقرة الثانية.",
+        ["العنوان بلا نقطة", "الفقرة الأولى.", "الفقرة الثانية."],
+    ),
+    (
+        "decimal numbers",
+        "بلغ النمو 4.5 في المئة وبلغ التضخم ٣.٢ في المئة. ثم تحسن.",
+        ["بلغ النمو 4.5 في المئة وبلغ التضخم ٣.٢ في المئة.", "ثم تحسن."],
+    ),
+    (
+        "arabic decimal separator",
+        "ارتفع المؤشر ٤٫٥ نقطة. وأغلق مرتفعا.",
+        ["ارتفع المؤشر ٤٫٥ نقطة.", "وأغلق مرتفعا."],
+    ),
+    (
+        "dates",
+        "عقد الاجتماع في 12.5.2024 بالرياض. وانتهى مساء.",
+        ["عقد الاجتماع في 12.5.2024 بالرياض.", "وانتهى مساء."],
+    ),
+    (
+        "arabic title abbreviations",
+        "قال د. محمد علي إن أ. سارة و م. خالد وأ.د. هدى حضروا. وبدأ الاجتماع.",
+        ["قال د. محمد علي إن أ. سارة و م. خالد وأ.د. هدى حضروا.", "وبدأ الاجتماع."],
+    ),
+    (
+        "page and era abbreviations",
+        "ورد ذلك في ص. 12 من الكتاب. بنيت المدينة عام 300 ق.م. في عهد الإسكندر. انتهى.",
+        [
+            "ورد ذلك في ص. 12 من الكتاب.",
+            "بنيت المدينة عام 300 ق.م. في عهد الإسكندر.",
+            "انتهى.",
+        ],
+    ),
+    (
+        "era marker after a year ends the sentence",
+        "توفي عام 1827 م. ودفن في فيينا.",
+        ["توفي عام 1827 م.", "ودفن في فيينا."],
+    ),
+    (
+        "hijri marker with tatweel",
+        "ولد سنة 1420 هـ. وتعلم في مكة.",
+        ["ولد سنة 1420 هـ.", "وتعلم في مكة."],
+    ),
+    (
+        "latin abbreviations and initials",
+        "التقى Dr. Smith مع مسؤولين من U.S. في واشنطن. وزار J. K. Rowling لندن.",
+        ["التقى Dr. Smith مع مسؤولين من U.S. في واشنطن.", "وزار J. K. Rowling لندن."],
+    ),
+    (
+        "urls and e-mail addresses",
+        "راجع https://www.example.com/news/2024.html?id=5. أو راسل info@example.org. شكرا",
+        [
+            "راجع https://www.example.com/news/2024.html?id=5.",
+            "أو راسل info@example.org.",
+            "شكرا",
+        ],
+    ),
+    (
+        "web names with a dot",
+        "نشر موقع العربية.نت الخبر نقلا عن CNN.com صباحا. ثم حذفه.",
+        ["نشر موقع العربية.نت الخبر نقلا عن CNN.com صباحا.", "ثم حذفه."],
+    ),
+    (
+        "guillemet quotation keeps its punctuation",
+        "قال الوزير: «لن نتراجع. المعركة طويلة!» وغادر القاعة. ثم عاد.",
+        ["قال الوزير: «لن نتراجع. المعركة طويلة!» وغادر القاعة.", "ثم عاد."],
+    ),
+    (
+        "curly quotation",
+        "وكتب: “هل نعود؟ نعم.” ثم صمت. انتهى",
+        ["وكتب: “هل نعود؟ نعم.” ثم صمت.", "انتهى"],
+    ),
+    (
+        "straight quotation",
+        'وأضاف أن "الوضع صعب. لكنه ليس ميؤوسا منه". ورفض التعليق.',
+        ['وأضاف أن "الوضع صعب. لكنه ليس ميؤوسا منه".', "ورفض التعليق."],
+    ),
+    (
+        "an unbalanced quote mark is ignored",
+        'قال "لن نتراجع. وغادر. ثم عاد.',
+        ['قال "لن نتراجع.', "وغادر.", "ثم عاد."],
+    ),
+    (
+        "closing bracket stays with its sentence",
+        "انظر الجدول (المصدر: البنك الدولي.) ثم قارن.",
+        ["انظر الجدول (المصدر: البنك الدولي.)", "ثم قارن."],
+    ),
+    (
+        "period glued to the next word still ends the sentence",
+        "يرجعه البعض إلى نوح.وتعني كلمة العود الخشب.",
+        ["يرجعه البعض إلى نوح.", "وتعني كلمة العود الخشب."],
+    ),
+    (
+        "a period before a comma does not end the sentence",
+        "زار ق.م.، ثم غادر. انتهى",
+        ["زار ق.م.، ثم غادر.", "انتهى"],
+    ),
+    (
+        "diacritics and tatweel are kept for display",
+        "قالَ الرَّئيسُ: السَّلامُ مُمكِنٌ. العـــربية تتابع.",
+        ["قالَ الرَّئيسُ: السَّلامُ مُمكِنٌ.", "العـــربية تتابع."],
+    ),
+    (
+        "emoji-only pieces and stray punctuation are dropped",
+        "فاز المنتخب 🎉. 🎉🎉\n...\n— \nانتهى.",
+        ["فاز المنتخب 🎉.", "انتهى."],
+    ),
+    ("empty text", "", []),
+    ("white space only", " \n\t ", []),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [c[1:] for c in SPLIT_CASES], ids=[c[0] for c in SPLIT_CASES]
+)
+def test_split_sentences(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+_WORD_CHARS = re.compile(r"[^\W_]")
+
+
+@given(st.text(alphabet=st.sampled_from(list('اب تث.!؟؛…«»"“”\n 12٣.م')), max_size=80))
+def test_split_sentences_loses_no_letter_or_digit(text: str) -> None:
+    sentences = split_sentences(text)
+    assert _WORD_CHARS.findall("".join(sentences)) == _WORD_CHARS.findall(text)
+    assert all(s == s.strip() and s for s in sentences)
+
+
+# --------------------------------------------------------------------------- tokenize
+
+TOKENIZE_CASES = [
+    ("arabic with diacritics", "ذَهَبَ الوَلَدُ", ["ذهب", "الولد"]),
+    ("punctuation splits", "بيروت، دمشق؛ عمّان: القاهرة.", ["بيروت", "دمشق", "عمان", "القاهره"]),
+    (
+        "mixed latin and arabic",
+        "أطلقت Apple هاتف iPhone 15",
+        ["اطلقت", "apple", "هاتف", "iphone", "15"],
+    ),
+    ("arabic-indic numbers", "قتل ٣٥ شخصا عام ٢٠٢٤", ["قتل", "35", "شخصا", "عام", "2024"]),
+    ("decimal numbers split", "٤٫٥ و 4.5", ["4", "5", "و", "4", "5"]),
+    ("quotes and emoji are not words", "«سلام» 🕊️ “حرب”", ["سلام", "حرب"]),
+    ("hashtags and underscores", "#عاصي_الحلاني", ["عاصي", "الحلاني"]),
+    ("urls break into words", "https://aawsat.com/x", ["https", "aawsat", "com", "x"]),
+    ("empty", "", []),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [c[1:] for c in TOKENIZE_CASES], ids=[c[0] for c in TOKENIZE_CASES]
+)
+def test_tokenize(text: str, expected: list[str]) -> None:
+    assert tokenize(text) == expected
+
+
+# --------------------------------------------------------------------------- stop words
+
+
+def test_stopwords_are_normalised_and_sized_for_news() -> None:
+    assert 150 <= len(STOPWORDS) <= 350
+    assert all(normalise(word) == word and " " not in word for word in STOPWORDS)
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["في", "على", "إلى", "الذي", "هذه", "لكن", "قال", "وأضاف", "أكدت", "مشيرا", "الثلاثاء"],
+)
+def test_function_words_and_reporting_verbs_are_stop_words(word: str) -> None:
+    assert terms(word) == []
+
+
+@pytest.mark.parametrize("word", ["إيران", "الحكومة", "النفط", "انتخابات", "غزة", "ترامب"])
+def test_content_words_are_not_stop_words(word: str) -> None:
+    assert normalise(word) not in STOPWORDS
+    assert terms(word) != []
+
+
+# --------------------------------------------------------------------------- stem
+
+STEM_FAMILIES = [
+    # Every form in a family must get the same stem.
+    ("iran", "إيران الإيراني لإيران والإيرانية الإيرانيون بإيران الإيرانيين وإيران"),
+    ("egypt", "مصر المصري المصرية لمصر بمصر المصريين والمصريون"),
+    ("president", "رئيس الرئيس والرئيس للرئيس رئيسه برئيس"),
+    ("government", "حكومة الحكومة الحكومات حكومي والحكومية بالحكومة للحكومة حكومته"),
+    ("palestine", "فلسطين الفلسطيني الفلسطينيين لفلسطين والفلسطينية"),
+    ("britain", "بريطانيا البريطاني البريطانية لبريطانيا"),
+    ("syria", "سوريا السوري السورية السوريين بسوريا"),
+    ("elections", "انتخابات الانتخابات بالانتخابات للانتخابات انتخاب"),
+    ("agreement", "اتفاق الاتفاق بالاتفاق اتفاقات"),
+    ("country with pronoun", "بلاد بلاده وبلادها"),
+    ("iraq", "العراق العراقي العراقية"),
+    ("verb with suffix", "قال قالت"),
+    ("diacritics do not matter", "الحُكومةُ حكومة"),
+]
+
+
+@pytest.mark.parametrize("family", [f[1] for f in STEM_FAMILIES], ids=[f[0] for f in STEM_FAMILIES])
+def test_stem_families_meet(family: str) -> None:
+    stems = {stem(token) for word in family.split() for token in tokenize(word)}
+    assert len(stems) == 1, stems
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("مصر", "مصرف"), ("علم", "عالم"), ("نفط", "نفس"), ("ضرب", "ضريبة"), ("بيت", "بيان")],
+)
+def test_stem_keeps_different_words_apart(first: str, second: str) -> None:
+    assert stem(tokenize(first)[0]) != stem(tokenize(second)[0])
+
+
+@pytest.mark.parametrize("token", ["cnn", "iphone", "2024", ""])
+def test_stem_leaves_latin_and_numbers_alone(token: str) -> None:
+    assert stem(token) == token
+
+
+@pytest.mark.parametrize("prefix", ["و", "ف", "ب", "ك", "ل", "ال", "وال", "بال", "فال", "لل"])
+@pytest.mark.parametrize("word", ["رئيس", "حكومة", "اتفاق", "انتخابات", "ايران"])
+def test_stem_ignores_prefixes(prefix: str, word: str) -> None:
+    assert stem(normalise(prefix + word)) == stem(normalise(word))
+
+
+# --------------------------------------------------------------------------- terms
+
+
+def test_terms_of_a_news_sentence() -> None:
+    sentence = "وقال الرئيس الإيراني حسن روحاني، الثلاثاء، إن بلاده لن تتراجع عن الاتفاق النووي."
+    assert terms(sentence) == ["رييس", "ايران", "حسن", "روحان", "لاد", "تتراجع", "اتفاق", "نوو"]
+
+
+def test_terms_match_across_spellings() -> None:
+    assert terms("لإيران") == terms("الإيرانيّة") == terms("إيران")
+
+
+def test_terms_drop_conjunction_plus_stop_word_and_single_letters() -> None:
+    assert terms("وفي ومن وهو فقد و ب") == []
+
+
+def test_terms_keep_latin_and_numbers() -> None:
+    assert terms("أطلقت Apple هاتف iPhone 15 في ٢٠٢٣") == [
+        "اطلق",
+        "apple",
+        "هاتف",
+        "iphone",
+        "15",
+        "2023",
+    ]

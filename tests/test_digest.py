@@ -1,0 +1,157 @@
+"""Digest composition: ranking, grouping, filters, summaries, and never repeating a story."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+from bot.config import DestinationSettings
+from bot.delivery import ConsoleSender, build_digest, post_digest
+from digests.digest import DigestChoices, StoryCandidate, StoryTopic, compose
+from digests.models import Article, Entry, TopicRef
+from digests.policy import FeedSettings
+from digests.search import index_terms
+from digests.store import Enrichment, Store, TopicRow
+
+NOW = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
+IRAN = StoryTopic(TopicRef("iran", "إيران"), 0.9)
+SPORT = StoryTopic(TopicRef("sport", "رياضة"), 0.8)
+PHRASE = StoryTopic(TopicRef("kp-1", "سيف العدل"), 0.7, taxonomy=False)
+
+
+def article(n: int, source: str, title: str, hours_ago: float, text: str = "") -> Article:
+    when = NOW - timedelta(hours=hours_ago)
+    body = text or (
+        f"{title}. وأوضح مصدر مطلع أن التفاصيل الكاملة ستعلن لاحقا خلال مؤتمر صحفي. "
+        "ويتابع المراقبون التطورات عن كثب منذ صباح الأحد."
+    )
+    return Article(
+        n, 1, source, f"g{n}", f"https://{source}.example/{n}", title, when, "", body, None, when
+    )
+
+
+def test_stories_covered_by_more_outlets_rank_first_and_group_by_topic() -> None:
+    lone = StoryCandidate(1, (article(1, "a", "فوز الهلال في الدوري", 1),), (SPORT,))
+    wide = StoryCandidate(
+        2,
+        (
+            article(2, "a", "طهران تعلن اتفاقا جديدا", 5),
+            article(3, "b", "إيران توقع اتفاقا", 4),
+            article(4, "c", "اتفاق إيراني جديد", 3),
+        ),
+        (IRAN, PHRASE),
+    )
+    untagged = StoryCandidate(5, (article(5, "b", "افتتاح معرض للكتاب", 0.5),))
+
+    digest = compose("d", [lone, wide, untagged], NOW, DigestChoices())
+
+    assert [s.topic.slug if s.topic else None for s in digest.sections] == ["iran", "sport", None]
+    first = digest.items[0]
+    assert first.title == "طهران تعلن اتفاقا جديدا"  # the first outlet to report leads
+    assert [link.source for link in first.also_reported_by] == ["b", "c"]
+    assert [t.slug for t in first.topics] == ["iran", "kp-1"]  # taxonomy topics before phrases
+    assert first.summary.startswith("طهران تعلن اتفاقا جديدا")
+
+
+def test_filters_and_limits() -> None:
+    stories = [
+        StoryCandidate(1, (article(1, "a", "خبر رياضي", 1),), (SPORT,)),
+        StoryCandidate(2, (article(2, "b", "خبر عن إيران", 1),), (IRAN,)),
+        StoryCandidate(3, (article(3, "c", "خبر ثالث", 1),)),
+    ]
+    only_iran = compose("d", stories, NOW, DigestChoices(topics=frozenset({"iran"})))
+    assert [i.article_id for i in only_iran.items] == [2]
+    no_sport = compose("d", stories, NOW, DigestChoices(exclude_topics=frozenset({"sport"})))
+    assert {i.article_id for i in no_sport.items} == {2, 3}
+    from_c = compose("d", stories, NOW, DigestChoices(sources=frozenset({"c"})))
+    assert [i.article_id for i in from_c.items] == [3]
+    assert len(compose("d", stories, NOW, DigestChoices(max_items=2)).items) == 2
+    assert compose("d", [], NOW, DigestChoices()).items == ()
+
+
+def test_summary_respects_the_destination_length_and_related_stop_at_two() -> None:
+    long_text = " ".join(
+        f"الجملة رقم {n} في هذا التقرير تتحدث عن تطورات المفاوضات الجارية بين الأطراف."
+        for n in range(12)
+    )
+    related = tuple(article(10 + n, "r", f"تقرير سابق {n}", 48 + n) for n in range(4))
+    story = StoryCandidate(1, (article(1, "a", "مفاوضات جديدة", 1, long_text),), (IRAN,), related)
+
+    item = compose("d", [story], NOW, DigestChoices(summary_sentences=2, summary_chars=200)).items[
+        0
+    ]
+
+    assert len(item.summary) <= 200 and not item.summary.endswith("…")
+    assert len(item.related) == 2 and item.related[0].title == "تقرير سابق 0"
+
+
+async def seed_two_outlets(store: Store) -> None:
+    await store.sync_config_feeds(
+        [
+            FeedSettings(url="https://a.example/f", name="أ"),
+            FeedSettings(url="https://b.example/f", name="ب"),
+        ],
+        NOW,
+    )
+    await store.sync_topics([TopicRow("iran", "إيران", "Iran", "country")], NOW)
+    feeds = {f.name: f for f in await store.list_feeds()}
+    [first] = await store.insert_entries(
+        feeds["أ"],
+        [Entry("1", "https://a.example/1", "إيران تطلق قمرا صناعيا", NOW - timedelta(hours=2), "")],
+        NOW - timedelta(hours=2),
+        dedup_window=timedelta(hours=1),
+    )
+    [second] = await store.insert_entries(
+        feeds["ب"],
+        [Entry("2", "https://b.example/2", "طهران: إطلاق قمر جديد", NOW - timedelta(hours=1), "")],
+        NOW - timedelta(hours=1),
+        dedup_window=timedelta(hours=1),
+    )
+    story = first.article.id
+    await store.save_enrichments(
+        [
+            Enrichment(
+                first.article.id, story, topics=(("iran", 0.9),), search_title=index_terms("x")
+            ),
+            Enrichment(
+                second.article.id, story, topics=(("iran", 0.8),), search_title=index_terms("y")
+            ),
+        ],
+        NOW,
+    )
+
+
+async def test_a_story_is_posted_once_per_destination_with_its_other_outlets(store: Store) -> None:
+    await seed_two_outlets(store)
+    destination = DestinationSettings(name="console")
+    out = io.StringIO()
+
+    posted = await post_digest(store, destination, ConsoleSender(out), NOW)
+    again = await post_digest(store, destination, ConsoleSender(out), NOW + timedelta(hours=1))
+
+    assert (posted, again) == (1, 0)
+    text = out.getvalue()
+    assert "إيران تطلق قمرا صناعيا" in text and "ب" in text
+    assert text.count("موجز الأخبار") == 1
+    # Another destination still gets it.
+    other = await build_digest(store, DestinationSettings(name="other"), NOW)
+    assert len(other.digest.items) == 1 and len(other.article_ids) == 2
+
+
+async def test_empty_period_posts_nothing_or_the_no_news_line(store: Store) -> None:
+    out = io.StringIO()
+    assert await post_digest(store, DestinationSettings(name="quiet"), ConsoleSender(out), NOW) == 0
+    assert out.getvalue() == ""
+    notice = DestinationSettings(name="loud", empty_digest="notice")
+    await post_digest(store, notice, ConsoleSender(out), NOW)
+    assert "لا أخبار جديدة منذ آخر موجز." in out.getvalue()
+
+
+async def test_breaking_lane_posts_chosen_topics_at_once_and_not_again(store: Store) -> None:
+    await seed_two_outlets(store)
+    destination = DestinationSettings(name="console", breaking_topics=("iran",))
+    out = io.StringIO()
+
+    assert await post_digest(store, destination, ConsoleSender(out), NOW, breaking=True) == 1
+    assert out.getvalue().startswith("عاجل — ")
+    assert await post_digest(store, destination, ConsoleSender(out), NOW) == 0
