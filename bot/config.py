@@ -14,6 +14,7 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,6 +32,7 @@ from pydantic import (
 )
 
 from digests.digest import DigestChoices
+from digests.enrich import EnrichSettings
 from digests.errors import ConfigError
 from digests.policy import FeedSettings, PollSettings
 from digests.store import sqlite_url
@@ -42,6 +44,7 @@ __all__ = [
     "Secrets",
     "Settings",
     "StorageSettings",
+    "TopicsSettings",
     "load_settings",
     "redacted",
     "reference_markdown",
@@ -155,6 +158,37 @@ class DestinationSettings(_Section):
         return value
 
 
+class TopicsSettings(_Section):
+    """Topics, stories and related articles."""
+
+    taxonomy_file: Path = Field(
+        Path("topics.toml"),
+        description="The topic taxonomy (TOML); a relative path is relative to the folder of "
+        "the configuration file.",
+    )
+    story_window_hours: int = Field(
+        48, ge=1, le=24 * 14, description="Articles this close in time can be one story."
+    )
+    related_window_days: int = Field(
+        14, ge=1, le=90, description="How far back related earlier articles are looked for."
+    )
+    related_per_article: int = Field(
+        3, ge=0, le=10, description="Related earlier articles stored per article."
+    )
+    keyphrases_per_article: int = Field(
+        6, ge=0, le=20, description="Automatic keyphrase topics kept per article."
+    )
+
+    def enrich_settings(self) -> EnrichSettings:
+        """What the enricher needs of these settings."""
+        return EnrichSettings(
+            story_window=timedelta(hours=self.story_window_hours),
+            related_window=timedelta(days=self.related_window_days),
+            related_per_article=self.related_per_article,
+            keyphrases_per_article=self.keyphrases_per_article,
+        )
+
+
 class LogSettings(_Section):
     """What the logs show."""
 
@@ -182,6 +216,9 @@ class Settings(_Section):
     storage: StorageSettings = Field(default_factory=StorageSettings, description="Storage.")
     poll: PollSettings = Field(default_factory=PollSettings, description="Feed polling.")
     log: LogSettings = Field(default_factory=LogSettings, description="Logging.")
+    topics: TopicsSettings = Field(
+        default_factory=TopicsSettings, description="Topics and stories."
+    )
     feeds: tuple[FeedSettings, ...] = Field((), description="The feeds to poll.")
     destinations: tuple[DestinationSettings, ...] = Field((), description="Where digests go.")
     secrets: Secrets = Field(default_factory=Secrets, description="From the environment.")
@@ -239,11 +276,15 @@ def load_settings(
         field: environment[var] for var, field in ENV_SECRETS.items() if environment.get(var)
     }
     try:
-        return Settings.model_validate(raw)
+        settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(
-            "\n".join(_describe(path, raw, error) for error in exc.errors())
-        ) from None
+        problems = (_describe(path, raw, error) for error in exc.errors())
+        raise ConfigError("\n".join(problems)) from None
+    taxonomy = settings.topics.taxonomy_file
+    if not taxonomy.is_absolute():
+        topics = settings.topics.model_copy(update={"taxonomy_file": path.parent / taxonomy})
+        settings = settings.model_copy(update={"topics": topics})
+    return settings
 
 
 def _describe(path: Path, raw: Mapping[str, Any], error: Any) -> str:
@@ -307,6 +348,7 @@ def reference_markdown() -> str:
         ("storage", StorageSettings, "[storage]"),
         ("poll", PollSettings, "[poll]"),
         ("log", LogSettings, "[log]"),
+        ("topics", TopicsSettings, "[topics]"),
         ("feeds", FeedSettings, "[[feeds]] (one table per feed)"),
         ("destinations", DestinationSettings, "[[destinations]] (one table per destination)"),
     ]

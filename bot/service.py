@@ -25,11 +25,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import DestinationSettings, Settings
 from bot.delivery import ConsoleSender, post_digest
+from digests.enrich import Enricher, taxonomy_rows
+from digests.errors import ConfigError
 from digests.fetch import Fetcher
 from digests.pipeline import Pipeline, utcnow
 from digests.store import Store
+from digests.topics import Taxonomy
 
-__all__ = ["App", "Service", "open_app", "run_service"]
+__all__ = ["App", "Service", "load_taxonomy", "open_app", "run_service"]
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +47,40 @@ class App:
     pipeline: Pipeline
 
 
+def load_taxonomy(settings: Settings) -> Taxonomy:
+    """Read the topic taxonomy and check that every topic a destination names exists in it."""
+    path = settings.topics.taxonomy_file
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the topic taxonomy ({exc.strerror})") from None
+    taxonomy = Taxonomy.from_toml(text, source=str(path))
+    for index, destination in enumerate(settings.destinations):
+        for key in ("topics", "exclude_topics", "breaking_topics"):
+            for slug in getattr(destination, key):
+                if slug not in taxonomy:
+                    raise ConfigError(
+                        f"destinations[{index}].{key} = {slug!r}: no topic with that slug in {path}"
+                    )
+    return taxonomy
+
+
 @contextlib.asynccontextmanager
 async def open_app(settings: Settings) -> AsyncIterator[App]:
-    """Open the store (applying migrations), sync the configured feeds, open the fetcher."""
+    """Open the store (applying migrations), sync feeds and topics, rebuild the story index,
+    open the fetcher."""
+    taxonomy = load_taxonomy(settings)
     store = await Store.open(settings.database_url)
     try:
-        await store.sync_config_feeds(settings.feeds, utcnow())
+        now = utcnow()
+        await store.sync_config_feeds(settings.feeds, now)
+        await store.sync_topics(taxonomy_rows(taxonomy), now)
+        enrich_settings = settings.topics.enrich_settings()
+        enricher = Enricher(taxonomy, enrich_settings)
+        enricher.restore(await store.index_rows(now - enrich_settings.related_window))
         async with Fetcher(settings.poll) as fetcher:
-            yield App(settings, store, fetcher, Pipeline(store, fetcher, settings.poll))
+            pipeline = Pipeline(store, fetcher, settings.poll, enricher=enricher)
+            yield App(settings, store, fetcher, pipeline)
     finally:
         await store.close()
 

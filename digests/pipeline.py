@@ -1,8 +1,9 @@
 """The refresh pipeline, top to bottom: one feed in, new articles with clean text out.
 
     load feed → conditional fetch (ETag, Last-Modified) → parse → store returns only the new
-    entries → complete their text (feed content, else the page, else the snippet) → record
-    the outcome and the next check time on the feed.
+    entries → complete their text (feed content, else the page, else the snippet) → enrich
+    them (topics, story, related, search index) → record the outcome and the next check time
+    on the feed.
 
 Errors of one feed are recorded on that feed and never stop the others. Only new work reaches
 the later steps: the store decides what is new.
@@ -14,13 +15,15 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from digests.backoff import cache_max_age, next_check_after_error, next_check_after_success
+from digests.enrich import Enricher
 from digests.errors import ExtractError, FetchError, ParseError
 from digests.extract import clean_paragraphs, extract_article
 from digests.fetch import Fetcher
-from digests.models import Feed, PollOutcome
+from digests.models import Article, Feed, PollOutcome
 from digests.parse import parse_feed
 from digests.policy import PollSettings
 from digests.store import ArticleText, FeedUpdate, NewArticle, Store
@@ -48,11 +51,13 @@ class Pipeline:
         settings: PollSettings,
         *,
         clock: Callable[[], datetime] = utcnow,
+        enricher: Enricher | None = None,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
         self._settings = settings
         self._clock = clock
+        self._enricher = enricher
         # Feeds being processed at once: bounds memory (fetched bodies waiting for the single
         # SQLite writer) as the fetcher's semaphores bound the network.
         self._slots = asyncio.Semaphore(settings.concurrency)
@@ -164,14 +169,26 @@ class Pipeline:
         return self._outcome(feed, "error", http_status, 0, started, error)
 
     async def complete_pending(self, *, limit: int = 100) -> int:
-        """Complete articles left without text (a poll cut short by shutdown); returns how many."""
+        """Complete articles left half-done (a poll cut short by shutdown); returns how many."""
         pending = await self._store.articles_missing_text(limit=limit)
         await self._complete_texts([NewArticle(a, None) for a in pending])
-        return len(pending)
+        unenriched = await self._store.articles_to_enrich(limit=limit)
+        await self._enrich(unenriched)
+        return len(pending) + len(unenriched)
 
     async def _complete_texts(self, new: Sequence[NewArticle]) -> None:
         texts = await asyncio.gather(*(self._text_of(item) for item in new))
         await self._store.set_article_texts(texts)
+        by_id = {t.article_id: t.text for t in texts}
+        await self._enrich([replace(item.article, text=by_id[item.article.id]) for item in new])
+
+    async def _enrich(self, articles: Sequence[Article]) -> None:
+        """Topics, story, related articles and search text, in publication order."""
+        if self._enricher is None or not articles:
+            return
+        ordered = sorted(articles, key=lambda a: (a.published_at, a.id))
+        enrichments = [self._enricher.enrich(article) for article in ordered]
+        await self._store.save_enrichments(enrichments, self._clock())
 
     async def _text_of(self, item: NewArticle) -> ArticleText:
         """A new article's clean text: full feed content, else its page, else the snippet."""

@@ -17,6 +17,8 @@ from tests.conftest import DATA
 from tests.feedserver import FeedServer
 from tests.fixtures import STORIES, rss
 
+TAXONOMY = Path(__file__).parents[1] / "config" / "topics.toml"
+
 
 def config_for(tmp_path: Path, server: FeedServer, *paths: str, extra: str = "") -> Path:
     feeds = "".join(
@@ -27,6 +29,7 @@ def config_for(tmp_path: Path, server: FeedServer, *paths: str, extra: str = "")
         f'[storage]\ndata_dir = "{tmp_path / "data"}"\n\n'
         "[poll]\ntimeout_seconds = 2\ntick_seconds = 1\nper_host_concurrency = 8\n"
         "full_content_min_chars = 150\n\n"
+        f'[topics]\ntaxonomy_file = "{TAXONOMY}"\n\n'
         f"{feeds}"
         '[[destinations]]\nname = "console"\nschedule = "0 8 * * *"\ntimezone = "Asia/Riyadh"\n'
         f"digest_on_start = true\n{extra}",

@@ -1,0 +1,104 @@
+"""Enrichment of new articles: topics, keyphrases, story, related earlier articles, search text.
+
+The ``Enricher`` holds what must be remembered between articles: the taxonomy, the in-memory
+similarity index of recent articles (same-story clustering and related coverage) and the
+document frequencies of keyphrases. It does no I/O: the pipeline gives it articles and stores
+the ``Enrichment`` it returns; at start-up the service rebuilds its memory from stored
+articles with ``restore``. Articles must be given in publication order for stories to form
+as they would have live.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from digests.keyphrases import PhraseStats, extract_keyphrases, phrase_keys
+from digests.models import Article
+from digests.similarity import IndexedDoc, SimilarityIndex
+from digests.store import Enrichment, IndexRow, TopicRow
+from digests.topics import Taxonomy
+
+__all__ = ["EnrichSettings", "Enricher", "keyphrase_slug", "taxonomy_rows"]
+
+
+@dataclass(frozen=True, slots=True)
+class EnrichSettings:
+    """How far back stories and related articles reach, and how much is kept per article."""
+
+    story_window: timedelta = timedelta(hours=48)
+    related_window: timedelta = timedelta(days=14)
+    related_per_article: int = 3
+    topics_per_article: int = 10
+    keyphrases_per_article: int = 6
+
+
+def keyphrase_slug(key: str) -> str:
+    """A stable ASCII slug for a keyphrase (Telegram deep links need [A-Za-z0-9_-])."""
+    return "kp-" + hashlib.sha1(key.encode()).hexdigest()[:12]
+
+
+def taxonomy_rows(taxonomy: Taxonomy) -> list[TopicRow]:
+    """The taxonomy's topics as the store keeps them."""
+    return [TopicRow(t.slug, t.ar, t.en, t.kind) for t in taxonomy.topics]
+
+
+class Enricher:
+    """Turns articles with text into ``Enrichment`` records, remembering recent ones."""
+
+    def __init__(self, taxonomy: Taxonomy, settings: EnrichSettings | None = None) -> None:
+        self._taxonomy = taxonomy
+        self._settings = settings or EnrichSettings()
+        self._index = SimilarityIndex(window=self._settings.story_window)
+        self._phrases = PhraseStats()
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def restore(self, rows: Sequence[IndexRow]) -> None:
+        """Re-add stored articles (oldest first) with their stored story ids."""
+        for row in rows:
+            doc = IndexedDoc.from_text(row.id, row.source, row.published_at, row.title, row.text)
+            self._index.add(doc, story_id=row.story_id)
+            self._phrases.add(phrase_keys(row.title, row.text))
+
+    def enrich(self, article: Article) -> Enrichment:
+        """Tag, cluster and link one article, and remember it for the next ones."""
+        text = article.text or article.snippet
+        doc = IndexedDoc.from_text(
+            article.id, article.source, article.published_at, article.title, text
+        )
+        story = self._index.add(doc)
+        related = self._index.related(
+            doc, k=self._settings.related_per_article, window=self._settings.related_window
+        )
+        self._index.evict_before(article.published_at - self._settings.related_window)
+        scores = self._taxonomy.tag(article.title, text, limit=self._settings.topics_per_article)
+        topics = [(s.slug, s.weight) for s in scores]
+        new_topics = []
+        wanted = self._settings.keyphrases_per_article
+        # Ask for more than wanted: the phrases the taxonomy already names are dropped below.
+        phrases = [
+            p
+            for p in extract_keyphrases(article.title, text, limit=2 * wanted, stats=self._phrases)
+            if not self._taxonomy.tag(p.text, "", min_score=0.01)  # "فيلق القدس", "النظام الإيراني"
+        ][:wanted]
+        self._phrases.add(phrase_keys(article.title, text))
+        best = max((p.score for p in phrases), default=1.0) or 1.0
+        for phrase in phrases:
+            slug = keyphrase_slug(phrase.key)
+            new_topics.append(
+                TopicRow(slug, phrase.text, phrase.text, "keyphrase", "keyphrase", phrase.key)
+            )
+            topics.append((slug, round(0.6 * phrase.score / best, 4)))
+        return Enrichment(
+            article_id=article.id,
+            story_id=story,
+            topics=tuple(topics),
+            new_topics=tuple(new_topics),
+            related=tuple((m.doc_id, round(m.score, 4)) for m in related),
+            search_title=" ".join(doc.title_terms),
+            search_body=" ".join(doc.body_terms),
+        )
