@@ -4,6 +4,8 @@
     newsdigest [--config PATH] poll --once      one polling pass, then a table per feed
     newsdigest [--config PATH] digest --print   compose and print what is new now
     newsdigest extract PATH|URL|-               the clean text of one article page
+    newsdigest summarise PATH|URL|-             the summary of one article
+    newsdigest [--config PATH] topics list      topics by number of articles (promote: keyphrases)
     newsdigest [--config PATH] search QUERY     Arabic-aware search of stored articles
     newsdigest [--config PATH] check-config     the effective configuration, secrets redacted
 
@@ -30,9 +32,10 @@ from rich.text import Text
 from bot.config import DEFAULT_CONFIG, DestinationSettings, Settings, load_settings, redacted
 from bot.delivery import build_digest
 from bot.logs import setup_logging
-from bot.service import open_app, run_service
+from bot.service import load_taxonomy, open_app, run_service
+from digests.arabic import normalise
 from digests.errors import ExtractError, FetchError, NewsdigestError
-from digests.extract import extract_article
+from digests.extract import extract_article, extract_text_lines
 from digests.fetch import Fetcher
 from digests.finder import find
 from digests.models import ExtractedArticle, PollOutcome
@@ -40,6 +43,9 @@ from digests.pipeline import utcnow
 from digests.policy import PollSettings
 from digests.render_text import render_text
 from digests.search import SearchFilters, SearchPage
+from digests.store import TopicRow
+from digests.summarise import summarise
+from digests.topics import KINDS, promote, to_toml_entry
 
 __all__ = ["main"]
 
@@ -85,6 +91,31 @@ def _parser() -> argparse.ArgumentParser:
     extract = commands.add_parser("extract", help="print the clean text of one article page")
     extract.add_argument("source", help="an HTML file, an http(s) URL, or - for standard input")
     extract.set_defaults(handler=_extract)
+
+    summary = commands.add_parser("summarise", help="print the summary of one article")
+    summary.add_argument(
+        "source", help="an HTML page, a text file (first line = title), a URL, or -"
+    )
+    summary.add_argument("--sentences", type=int, default=3, help="most sentences (default 3)")
+    summary.add_argument("--chars", type=int, default=None, help="most characters")
+    summary.set_defaults(handler=_summarise)
+
+    topics = commands.add_parser("topics", help="list topics, or promote a keyphrase")
+    topic_commands = topics.add_subparsers(dest="topics_command", required=True)
+    listing = topic_commands.add_parser("list", help="topics by number of articles")
+    listing.add_argument("--keyphrases", action="store_true", help="only found keyphrases")
+    listing.add_argument("--limit", type=int, default=40)
+    listing.set_defaults(handler=_topics_list)
+    promote_cmd = topic_commands.add_parser(
+        "promote", help="make a keyphrase a taxonomy topic (appended to the taxonomy file)"
+    )
+    promote_cmd.add_argument("phrase", help="the keyphrase as shown by `topics list`")
+    promote_cmd.add_argument("--slug", required=True, help="ASCII slug, e.g. saif-al-adel")
+    promote_cmd.add_argument("--en", required=True, help="English name")
+    promote_cmd.add_argument(
+        "--kind", default="theme", choices=sorted(KINDS), help="kind of topic (default theme)"
+    )
+    promote_cmd.set_defaults(handler=_topics_promote)
 
     search = commands.add_parser("search", help="search stored articles (Arabic-aware)")
     search.add_argument("query", nargs="+", help='words; quote a phrase as «…» or "…"')
@@ -191,31 +222,99 @@ def _destination(settings: Settings, name: str | None) -> DestinationSettings:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    source: str = args.source
-    if source.startswith(("http://", "https://")):
-        article = asyncio.run(_extract_url(source))
-    else:
-        try:
-            data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
-        except OSError as exc:
-            raise NewsdigestError(f"cannot read {source}: {exc.strerror or exc}") from None
-        article = extract_article(data, None)
-    sys.stdout.write(_article_text(article))
+    data, url = _read_source(args.source)
+    sys.stdout.write(_article_text(extract_article(data, url)))
     return 0
-
-
-async def _extract_url(url: str) -> ExtractedArticle:
-    async with Fetcher(PollSettings()) as fetcher:
-        try:
-            page = await fetcher.fetch(url)
-        except FetchError as exc:
-            raise ExtractError(url, f"cannot fetch {url}: {exc}") from None
-    return extract_article(page.body, page.final_url)
 
 
 def _article_text(article: ExtractedArticle) -> str:
     blocks = ([article.title] if article.title else []) + list(article.paragraphs)
     return "\n\n".join(blocks) + "\n"
+
+
+def _read_source(source: str) -> tuple[bytes, str | None]:
+    """The bytes of a file, standard input or URL, and the URL when it was one."""
+    if source.startswith(("http://", "https://")):
+        return asyncio.run(_fetch_page(source)), source
+    try:
+        return (sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()), None
+    except OSError as exc:
+        raise NewsdigestError(f"cannot read {source}: {exc.strerror or exc}") from None
+
+
+async def _fetch_page(url: str) -> bytes:
+    async with Fetcher(PollSettings()) as fetcher:
+        try:
+            return (await fetcher.fetch(url)).body
+        except FetchError as exc:
+            raise ExtractError(url, f"cannot fetch {url}: {exc}") from None
+
+
+def _article_from(data: bytes, url: str | None) -> ExtractedArticle:
+    """An HTML page is extracted; anything else is plain text whose first line is the title."""
+    head = data[:2048].lstrip().lower()
+    if (
+        url
+        or head.startswith((b"<!doctype", b"<html", b"<?xml"))
+        or b"<p" in head
+        or b"<body" in head
+    ):
+        return extract_article(data, url)
+    return extract_text_lines(data.decode("utf-8", errors="replace"), url)
+
+
+def _summarise(args: argparse.Namespace) -> int:
+    if args.sentences < 1 or (args.chars is not None and args.chars < 20):
+        raise NewsdigestError("--sentences must be at least 1 and --chars at least 20")
+    data, url = _read_source(args.source)
+    article = _article_from(data, url)
+    result = summarise(
+        article.title, article.text, max_sentences=args.sentences, max_chars=args.chars
+    )
+    lines = ([article.title, ""] if article.title else []) + [result.text or "(no text)"]
+    sys.stdout.write("\n".join(lines) + "\n")
+    note = f" ({result.fallback_reason})" if result.fallback_reason else ""
+    print(f"# {result.method}: {len(result.sentences)} sentences{note}", file=sys.stderr)
+    return 0
+
+
+def _topics_list(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+
+    async def run() -> list[tuple[TopicRow, int]]:
+        async with open_app(settings) as app:
+            origin = "keyphrase" if args.keyphrases else None
+            return await app.store.topic_counts(origin=origin, limit=args.limit)
+
+    table = Table(title="topics")
+    for column in ("slug", "name", "kind", "articles"):
+        table.add_column(column, justify="right" if column == "articles" else "left")
+    for row, count in asyncio.run(run()):
+        table.add_row(row.slug, row.name_ar, row.kind, str(count))
+    Console().print(table)
+    return 0
+
+
+def _topics_promote(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    taxonomy = load_taxonomy(settings)
+    topic = promote(args.phrase, slug=args.slug, en=args.en, kind=args.kind)
+    taxonomy.with_topic(topic)  # validates: a bad or taken slug raises ConfigError
+    path = settings.topics.taxonomy_file
+    with path.open("a", encoding="utf-8") as file:
+        file.write("\n" + to_toml_entry(topic))
+
+    async def run() -> int:
+        async with open_app(settings) as app:  # re-reads the taxonomy and syncs the new topic
+            moved = 0
+            for found in await app.store.list_topics(origin="keyphrase"):
+                if normalise(found.name_ar) == normalise(args.phrase):
+                    moved += await app.store.move_topic(found.slug, topic.slug)
+            return moved
+
+    moved = asyncio.run(run())
+    print(f"added topic {topic.slug} ({topic.ar}) to {path}; {moved} articles moved to it")
+    return 0
 
 
 def _date(text: str) -> datetime:

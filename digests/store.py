@@ -481,6 +481,53 @@ class Store:
                         topics.insert().values(slug=row.slug, created_at=now, **values)
                     )
 
+    async def move_topic(self, from_slug: str, to_slug: str) -> int:
+        """Re-tag every article of topic ``from_slug`` with ``to_slug`` (which must exist), then
+        drop ``from_slug``; returns how many articles moved. Used to promote a keyphrase."""
+        async with self._write() as conn:
+            ids = await _topic_ids(conn, {from_slug, to_slug})
+            if from_slug not in ids or to_slug not in ids:
+                return 0
+            rows = (
+                await conn.execute(
+                    sa.select(article_topics.c.article_id, article_topics.c.weight).where(
+                        article_topics.c.topic_id == ids[from_slug]
+                    )
+                )
+            ).all()
+            if rows:
+                await conn.execute(
+                    _insert_ignore(conn, article_topics),
+                    [
+                        {"article_id": r.article_id, "topic_id": ids[to_slug], "weight": r.weight}
+                        for r in rows
+                    ],
+                )
+            await conn.execute(
+                article_topics.delete().where(article_topics.c.topic_id == ids[from_slug])
+            )
+            await conn.execute(topics.delete().where(topics.c.id == ids[from_slug]))
+            return len(rows)
+
+    async def topic_counts(
+        self, *, origin: str | None = None, limit: int = 50
+    ) -> list[tuple[TopicRow, int]]:
+        """Topics with how many articles carry them, most used first."""
+        count = sa.func.count(article_topics.c.article_id)
+        query = (
+            sa.select(topics, count.label("articles"))
+            .join(article_topics, article_topics.c.topic_id == topics.c.id)
+            .group_by(topics.c.id)
+            .order_by(count.desc(), topics.c.slug)
+            .limit(limit)
+        )
+        if origin is not None:
+            query = query.where(topics.c.origin == origin)
+        async with self._engine.connect() as conn:
+            return [
+                (_topic(row), row["articles"]) for row in (await conn.execute(query)).mappings()
+            ]
+
     async def list_topics(self, *, origin: str | None = None) -> list[TopicRow]:
         """Every topic (optionally only taxonomy or only keyphrase ones), by slug."""
         query = sa.select(topics).order_by(topics.c.slug)

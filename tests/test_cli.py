@@ -20,7 +20,9 @@ from tests.fixtures import STORIES, rss
 TAXONOMY = Path(__file__).parents[1] / "config" / "topics.toml"
 
 
-def config_for(tmp_path: Path, server: FeedServer, *paths: str, extra: str = "") -> Path:
+def config_for(
+    tmp_path: Path, server: FeedServer, *paths: str, extra: str = "", taxonomy: Path = TAXONOMY
+) -> Path:
     feeds = "".join(
         f'[[feeds]]\nname = "مصدر {p.strip("/")}"\nurl = "{server.url(p)}"\n\n' for p in paths
     )
@@ -29,7 +31,7 @@ def config_for(tmp_path: Path, server: FeedServer, *paths: str, extra: str = "")
         f'[storage]\ndata_dir = "{tmp_path / "data"}"\n\n'
         "[poll]\ntimeout_seconds = 2\ntick_seconds = 1\nper_host_concurrency = 8\n"
         "full_content_min_chars = 150\n\n"
-        f'[topics]\ntaxonomy_file = "{TAXONOMY}"\n\n'
+        f'[topics]\ntaxonomy_file = "{taxonomy}"\n\n'
         f"{feeds}"
         '[[destinations]]\nname = "console"\nschedule = "0 8 * * *"\ntimezone = "Asia/Riyadh"\n'
         f"digest_on_start = true\n{extra}",
@@ -149,3 +151,67 @@ def test_run_polls_prints_a_digest_and_stops_cleanly_on_sigterm(
     assert "service stopped" in err
     assert "HTTP 503" in err  # the failing feed was logged, and did not stop the rest
     assert (tmp_path / "data" / "newsdigest.sqlite3").exists()
+
+
+def test_summarise_an_article_page_and_plain_text(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = DATA / "pages" / "seed" / "page.html"
+    article = (DATA / "pages" / "seed" / "expected.txt").read_text(encoding="utf-8")
+
+    assert main(["summarise", str(page), "--sentences", "2"]) == 0
+    captured = capsys.readouterr()
+    title, blank, summary = captured.out.rstrip("\n").split("\n")
+    assert title == article.split("\n")[0] and blank == ""
+    assert summary and summary.replace(" ", "") in article.replace("\n", "").replace(" ", "")
+    assert "# extractive: 2 sentences" in captured.err
+
+    text = "عنوان تجريبي\nهذه جملة أولى عن الاقتصاد. وهذه جملة ثانية أطول قليلا عن الأسواق.\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    assert main(["summarise", "-", "--chars", "40"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("عنوان تجريبي\n\nهذه جملة أولى عن الاقتصاد.")
+    assert "الأسواق" not in out
+
+
+def test_search_and_topics_from_the_command_line(
+    tmp_path: Path, feed_server: FeedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed_server.add("/rss", rss(feed_server.base))
+    config = config_for(tmp_path, feed_server, "/rss")
+    assert main(["--config", str(config), "poll", "--once"]) == 0
+    capsys.readouterr()
+
+    assert main(["--config", str(config), "search", "الفائدة"]) == 0
+    out = capsys.readouterr().out
+    assert "1 results, page 1 of 1" in out and STORIES[0].title in out
+
+    assert main(["--config", str(config), "search", "في", "من"]) == 2
+    assert "only common words" in capsys.readouterr().err
+
+    assert main(["--config", str(config), "topics", "list"]) == 0
+    assert "morocco" in capsys.readouterr().out
+
+
+def test_promote_a_keyphrase_to_a_taxonomy_topic(
+    tmp_path: Path, feed_server: FeedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taxonomy = tmp_path / "topics.toml"
+    taxonomy.write_text(TAXONOMY.read_text(encoding="utf-8"), encoding="utf-8")
+    seed = (DATA / "pages" / "seed" / "page.html").read_bytes()
+    feed_server.add("/news/rates", seed, headers={"Content-Type": "text/html; charset=utf-8"})
+    feed_server.add("/rss", rss(feed_server.base, STORIES[:1], full_content=False))
+    config = config_for(tmp_path, feed_server, "/rss", taxonomy=taxonomy)
+    assert main(["--config", str(config), "poll", "--once"]) == 0
+    assert main(["--config", str(config), "topics", "list", "--keyphrases"]) == 0
+    assert "سيف العدل" in capsys.readouterr().out
+
+    command = ["topics", "promote", "سيف العدل", "--slug", "saif-al-adel", "--en", "Saif al-Adel"]
+    assert main(["--config", str(config), *command, "--kind", "person"]) == 0
+    assert "1 articles moved" in capsys.readouterr().out
+    assert 'slug = "saif-al-adel"' in taxonomy.read_text(encoding="utf-8")
+    assert main(["--config", str(config), "topics", "list"]) == 0
+    assert "saif-al-adel" in capsys.readouterr().out
+    # A taken slug is refused and the file is left alone.
+    assert main(["--config", str(config), *command]) == 2
+    assert taxonomy.read_text(encoding="utf-8").count('slug = "saif-al-adel"') == 1
