@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -38,13 +39,14 @@ from digests.errors import ExtractError, FetchError, NewsdigestError
 from digests.extract import extract_article, extract_text_lines
 from digests.fetch import Fetcher
 from digests.finder import find
+from digests.llm import LLMSettings, summarise_with_llm
 from digests.models import ExtractedArticle, PollOutcome
 from digests.pipeline import utcnow
 from digests.policy import PollSettings
 from digests.render_text import render_text
 from digests.search import SearchFilters, SearchPage
 from digests.store import TopicRow
-from digests.summarise import summarise
+from digests.summarise import Summary, summarise
 from digests.topics import KINDS, promote, to_toml_entry
 
 __all__ = ["main"]
@@ -98,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     summary.add_argument("--sentences", type=int, default=3, help="most sentences (default 3)")
     summary.add_argument("--chars", type=int, default=None, help="most characters")
+    summary.add_argument(
+        "--llm", action="store_true", help="ask the [summary.llm] model of the configuration"
+    )
     summary.set_defaults(handler=_summarise)
 
     topics = commands.add_parser("topics", help="list topics, or promote a keyphrase")
@@ -271,11 +276,21 @@ def _summarise(args: argparse.Namespace) -> int:
     result = summarise(
         article.title, article.text, max_sentences=args.sentences, max_chars=args.chars
     )
+    if args.llm:
+        llm = _settings(args).summary.llm
+        if llm is None:
+            raise NewsdigestError(f"{args.config}: no [summary.llm] table: the model is not set")
+        result = asyncio.run(_llm_summary(llm, article, result))
     lines = ([article.title, ""] if article.title else []) + [result.text or "(no text)"]
     sys.stdout.write("\n".join(lines) + "\n")
     note = f" ({result.fallback_reason})" if result.fallback_reason else ""
     print(f"# {result.method}: {len(result.sentences)} sentences{note}", file=sys.stderr)
     return 0
+
+
+async def _llm_summary(llm: LLMSettings, article: ExtractedArticle, fallback: Summary) -> Summary:
+    async with httpx.AsyncClient() as client:
+        return await summarise_with_llm(client, llm, article.title, article.text, fallback)
 
 
 def _topics_list(args: argparse.Namespace) -> int:

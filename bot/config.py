@@ -34,6 +34,7 @@ from pydantic import (
 from digests.digest import DigestChoices
 from digests.enrich import EnrichSettings
 from digests.errors import ConfigError
+from digests.llm import LLMSettings
 from digests.policy import FeedSettings, PollSettings
 from digests.store import sqlite_url
 
@@ -189,6 +190,17 @@ class TopicsSettings(_Section):
         )
 
 
+class SummarySettings(_Section):
+    """How articles are summarised: extractive always; a language model optionally."""
+
+    llm: LLMSettings | None = Field(
+        None,
+        description="An OpenAI-compatible chat API that writes summaries ([summary.llm]; off "
+        "when absent). Its key comes from NEWSDIGEST_LLM_API_KEY. On any error, timeout, "
+        "over-long or non-Arabic answer the extractive summary is used and the reason kept.",
+    )
+
+
 class LogSettings(_Section):
     """What the logs show."""
 
@@ -219,6 +231,7 @@ class Settings(_Section):
     topics: TopicsSettings = Field(
         default_factory=TopicsSettings, description="Topics and stories."
     )
+    summary: SummarySettings = Field(default_factory=SummarySettings, description="Summaries.")
     feeds: tuple[FeedSettings, ...] = Field((), description="The feeds to poll.")
     destinations: tuple[DestinationSettings, ...] = Field((), description="Where digests go.")
     secrets: Secrets = Field(default_factory=Secrets, description="From the environment.")
@@ -275,6 +288,15 @@ def load_settings(
     raw["secrets"] = {
         field: environment[var] for var, field in ENV_SECRETS.items() if environment.get(var)
     }
+    llm = raw.get("summary", {}).get("llm") if isinstance(raw.get("summary"), dict) else None
+    if isinstance(llm, dict):
+        if "api_key" in llm:
+            raise ConfigError(
+                f"{path}: summary.llm.api_key: secrets are read from the environment only; "
+                "set NEWSDIGEST_LLM_API_KEY instead"
+            )
+        if environment.get("NEWSDIGEST_LLM_API_KEY"):
+            llm["api_key"] = environment["NEWSDIGEST_LLM_API_KEY"]
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
@@ -349,6 +371,7 @@ def reference_markdown() -> str:
         ("poll", PollSettings, "[poll]"),
         ("log", LogSettings, "[log]"),
         ("topics", TopicsSettings, "[topics]"),
+        ("summary.llm", LLMSettings, "[summary.llm] (optional: summaries by a language model)"),
         ("feeds", FeedSettings, "[[feeds]] (one table per feed)"),
         ("destinations", DestinationSettings, "[[destinations]] (one table per destination)"),
     ]
@@ -356,6 +379,8 @@ def reference_markdown() -> str:
     for name, model, heading in sections:
         lines += [f"### `{heading}`", "", "| key | default | meaning |", "|---|---|---|"]
         for key, field in model.model_fields.items():
+            if key == "api_key":
+                continue  # a secret: from the environment, listed below
             default = "required" if field.is_required() else f"`{_toml_value(field.default)}`"
             lines.append(f"| `{name}.{key}` | {default} | {field.description} |")
         lines.append("")

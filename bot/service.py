@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
+import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -78,8 +79,9 @@ async def open_app(settings: Settings) -> AsyncIterator[App]:
         enrich_settings = settings.topics.enrich_settings()
         enricher = Enricher(taxonomy, enrich_settings)
         enricher.restore(await store.index_rows(now - enrich_settings.related_window))
-        async with Fetcher(settings.poll) as fetcher:
-            pipeline = Pipeline(store, fetcher, settings.poll, enricher=enricher)
+        async with Fetcher(settings.poll) as fetcher, httpx.AsyncClient() as llm_client:
+            llm = (llm_client, settings.summary.llm) if settings.summary.llm else None
+            pipeline = Pipeline(store, fetcher, settings.poll, enricher=enricher, llm=llm)
             yield App(settings, store, fetcher, pipeline)
     finally:
         await store.close()

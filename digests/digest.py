@@ -119,12 +119,15 @@ def _item(
     story: StoryCandidate, articles: tuple[Article, ...], choices: DigestChoices
 ) -> DigestItem:
     lead = articles[0]  # the first outlet to report it
-    summary = summarise(
-        lead.title,
-        lead.text or lead.snippet,
-        max_sentences=choices.summary_sentences,
-        max_chars=choices.summary_chars,
-    )
+    if lead.summary and len(lead.summary) <= choices.summary_chars:
+        summary_text = lead.summary  # written by the LLM backend when it is configured
+    else:
+        summary_text = summarise(
+            lead.title,
+            lead.text or lead.snippet,
+            max_sentences=choices.summary_sentences,
+            max_chars=choices.summary_chars,
+        ).text
     others: dict[str, Link] = {}
     for article in articles[1:]:
         if article.source != lead.source and article.source not in others:
@@ -137,7 +140,7 @@ def _item(
         url=lead.url,
         source=lead.source,
         published_at=lead.published_at,
-        summary=summary.text or lead.snippet,
+        summary=summary_text or lead.snippet,
         also_reported_by=tuple(others.values()),
         topics=tuple(t.ref for t in topics[:_MAX_TOPICS_SHOWN]),
         related=tuple(Link(a.title, a.url, a.source) for a in related),

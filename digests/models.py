@@ -113,6 +113,7 @@ class Article:
     content_hash: str | None
     created_at: datetime
     story_id: int | None = None  # set once the article is clustered; its own id starts a story
+    summary: str | None = None  # a stored summary (from the optional LLM backend), if any
 
     @property
     def story(self) -> int:

@@ -18,15 +18,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import httpx
+
 from digests.backoff import cache_max_age, next_check_after_error, next_check_after_success
 from digests.enrich import Enricher
 from digests.errors import ExtractError, FetchError, ParseError
 from digests.extract import clean_paragraphs, extract_article
 from digests.fetch import Fetcher
+from digests.llm import LLMSettings, summarise_with_llm
 from digests.models import Article, Feed, PollOutcome
 from digests.parse import parse_feed
 from digests.policy import PollSettings
-from digests.store import ArticleText, FeedUpdate, NewArticle, Store
+from digests.store import ArticleText, FeedUpdate, NewArticle, Store, StoredSummary
+from digests.summarise import summarise
 
 __all__ = ["Pipeline", "utcnow"]
 
@@ -52,12 +56,15 @@ class Pipeline:
         *,
         clock: Callable[[], datetime] = utcnow,
         enricher: Enricher | None = None,
+        llm: tuple[httpx.AsyncClient, LLMSettings] | None = None,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
         self._settings = settings
         self._clock = clock
         self._enricher = enricher
+        self._llm = llm
+        self._llm_slots = asyncio.Semaphore(4)
         # Feeds being processed at once: bounds memory (fetched bodies waiting for the single
         # SQLite writer) as the fetcher's semaphores bound the network.
         self._slots = asyncio.Semaphore(settings.concurrency)
@@ -180,7 +187,26 @@ class Pipeline:
         texts = await asyncio.gather(*(self._text_of(item) for item in new))
         await self._store.set_article_texts(texts)
         by_id = {t.article_id: t.text for t in texts}
-        await self._enrich([replace(item.article, text=by_id[item.article.id]) for item in new])
+        completed = [replace(item.article, text=by_id[item.article.id]) for item in new]
+        await self._enrich(completed)
+        await self._summarise_with_llm(completed)
+
+    async def _summarise_with_llm(self, articles: Sequence[Article]) -> None:
+        """With the LLM backend configured, store its summary of each article (or why not)."""
+        if self._llm is None or not articles:
+            return
+        client, settings = self._llm
+
+        async def one(article: Article) -> StoredSummary:
+            text = article.text or article.snippet
+            fallback = summarise(article.title, text, max_sentences=3)
+            async with self._llm_slots:
+                result = await summarise_with_llm(client, settings, article.title, text, fallback)
+            if result.method == "llm":
+                return StoredSummary(article.id, result.text, "llm")
+            return StoredSummary(article.id, None, result.method, result.fallback_reason)
+
+        await self._store.set_summaries(await asyncio.gather(*(one(a) for a in articles)))
 
     async def _enrich(self, articles: Sequence[Article]) -> None:
         """Topics, story, related articles and search text, in publication order."""

@@ -87,6 +87,9 @@ articles = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("story_id", sa.Integer),
     sa.Column("enriched_at", UTCDateTime),
+    sa.Column("summary", sa.Text),
+    sa.Column("summary_method", sa.String(16)),
+    sa.Column("summary_note", sa.Text),
 )
 
 topics = sa.Table(

@@ -41,6 +41,7 @@ __all__ = [
     "IndexRow",
     "NewArticle",
     "Store",
+    "StoredSummary",
     "TopicRow",
     "sqlite_url",
 ]
@@ -70,6 +71,17 @@ class ArticleText:
     text: str
     source: str
     error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSummary:
+    """A summary kept with its article: its text (None when none was written), how it was
+    made, and a note (why the preferred method was not used)."""
+
+    article_id: int
+    text: str | None
+    method: str
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,6 +388,30 @@ class Store:
                         "hash": hashlib.sha256(normalise(t.text).encode()).hexdigest(),
                     }
                     for t in texts
+                ],
+            )
+
+    async def set_summaries(self, summaries: Sequence[StoredSummary]) -> None:
+        """Store the summaries written by the LLM backend, or why it was not used."""
+        if not summaries:
+            return
+        async with self._write() as conn:
+            await conn.execute(
+                articles.update()
+                .where(articles.c.id == sa.bindparam("article_id"))
+                .values(
+                    summary=sa.bindparam("b_summary"),
+                    summary_method=sa.bindparam("b_method"),
+                    summary_note=sa.bindparam("b_note"),
+                ),
+                [
+                    {
+                        "article_id": s.article_id,
+                        "b_summary": s.text,
+                        "b_method": s.method,
+                        "b_note": s.note,
+                    }
+                    for s in summaries
                 ],
             )
 
@@ -836,7 +872,7 @@ def _upgrade(connection: Connection) -> None:
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -904,4 +940,5 @@ def _article(row: sa.RowMapping) -> Article:
         content_hash=row["content_hash"],
         created_at=row["created_at"],
         story_id=row.get("story_id"),
+        summary=row.get("summary"),
     )
