@@ -29,8 +29,13 @@ typecheck: $(STAMP)
 
 check: test lint typecheck
 
-bench: $(STAMP)  ## run the benchmarks (see docs/benchmarks.md)
+bench: $(STAMP)  ## run every benchmark and evaluation (see docs/benchmarks.md; needs ../shared/eval-data)
 	$(BIN)/python -m bench.poll
+	$(BIN)/python -m bench.eval_summaries
+	$(BIN)/python -m bench.summarise_speed
+	$(BIN)/python -m bench.topics
+	$(BIN)/python -m bench.eval_clusters
+	$(BIN)/python -m bench.search
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -12,8 +12,8 @@ How a sentence is scored (details and measurements in ``docs/summariser.md``):
 * **centrality**: how much of its vocabulary recurs in the rest of the article;
 * **usability** (a penalty): sentences that cannot stand alone are pushed down: those
   opening with a back-pointing connective (وفي سياق متصل, في المقابل, من جهته, وأضاف …),
-  questions, quotations without a speaker, bare datelines, fragments and boilerplate
-  (نقلا عن …, جميع المقالات المنشورة …).
+  questions, quotations without a speaker, fragments, repeats and boilerplate (credits,
+  captions, "جميع المقالات المنشورة …", lines marked with * or ×).
 
 Sentences are then chosen greedily by maximal marginal relevance (score minus similarity
 to what is already chosen), so that the summary does not say the same thing twice.
@@ -36,6 +36,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import NamedTuple
 
 from digests.arabic import split_sentences, terms, terms_from_tokens, tokenize
@@ -80,6 +81,7 @@ _BACK_POINTING = (
     "|بالتالي|عليه|هذا وقد|هذا|هذه|ذلك|تلك|هو|هي|هم|أيضا|كذلك|في حين|إلى ذلك"
     "|علاوة على ذلك|فضلا عن ذلك|إضافة إلى ذلك|بالإضافة إلى ذلك|جاء ذلك|يأتي ذلك|يأتي هذا"
     "|تأتي هذه|في الوقت نفسه|في الوقت ذاته|أما|ثم|حينها|عندها|آنذاك|يذكر أن|يشار إلى أن"
+    "|وشدد|وشددت|ونوه|ونوهت|واعتبر|واعتبرت|ورأى|ورأت|واستدرك|وختم|وختمت|كلمة أخيرة"
 )
 # Lines that are not news: credits, calls to action, disclaimers (lines opening with * or ×
 # are dropped too: that is how several sites mark them).
@@ -112,6 +114,8 @@ _REPORTING = re.compile(r"(?<![^\W_])(?:قال|قالت|اكد|اكدت|اضاف
 
 def _strip_dateline(sentence: str) -> str:
     """Remove a leading wire dateline; the rest is the sentence a reader wants."""
+    if "(" not in sentence[:110]:
+        return sentence
     match = _DATELINE.match(sentence)
     if match is None:
         return sentence
@@ -169,6 +173,7 @@ _WEIGHTS = _Weights()
 
 
 _SENTENCE_END = tuple('.!?؟؛…:"»”)')
+_LIST_ITEM = re.compile(r"\s*(?:[-–—•*·▪]|\d{1,2}\s*[-.)])")
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -188,11 +193,14 @@ def _paragraphs(text: str) -> list[str]:
     if sum(open_ended) * 2 < len(lines) or lengths[len(lengths) // 2] > 100:
         return lines
     width = lengths[(len(lengths) - 1) * 9 // 10]
+    if width < 50:  # nobody wraps that narrow: these are headings or a list
+        return lines
     paragraphs: list[str] = []
     current = ""
-    for line, is_open in zip(lines, open_ended, strict=True):
+    for line, is_open, following in zip(lines, open_ended, [*lines[1:], ""], strict=True):
         current = f"{current} {line.strip()}" if current else line
-        if not (is_open and len(line.rstrip()) * 10 >= width * 7):
+        fills_width = len(line.rstrip()) * 10 >= width * 7
+        if not (is_open and fills_width and not _LIST_ITEM.match(following)):
             paragraphs.append(current)
             current = ""
     if current:
@@ -201,13 +209,18 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def _analyse(text: str) -> list[_Sentence]:
+    """The article's sentences with what scoring needs; repeats get penalty 1 (never chosen)."""
     sentences: list[_Sentence] = []
+    seen: set[str] = set()
     for paragraph in _paragraphs(text):
         for position, raw in enumerate(split_sentences(paragraph)):
-            display = _strip_dateline(raw)
+            display = _strip_dateline(raw) if position == 0 else raw
             if not display:
                 continue
             tokens = tokenize(display)
+            normalised = " ".join(tokens)
+            penalty = 1.0 if normalised in seen else _penalty(normalised, display, len(tokens))
+            seen.add(normalised)
             sentences.append(
                 _Sentence(
                     order=len(sentences),
@@ -215,7 +228,7 @@ def _analyse(text: str) -> list[_Sentence]:
                     terms=frozenset(terms_from_tokens(tokens)),
                     words=len(tokens),
                     paragraph_start=position == 0,
-                    penalty=_penalty(" ".join(tokens), display, len(tokens)),
+                    penalty=penalty,
                 )
             )
     return sentences
@@ -231,7 +244,7 @@ def _scores(
     title: frozenset[str] | None, sentences: Sequence[_Sentence], w: _Weights
 ) -> list[float]:
     """The relevance of each sentence, before redundancy: position, title, centrality."""
-    frequency = Counter(t for s in sentences for t in s.terms)
+    frequency = Counter(chain.from_iterable(s.terms for s in sentences))
     # Centrality: how often the sentence's terms occur elsewhere in the article, per square
     # root of its term count (so that long sentences do not win by size alone).
     centrality = [

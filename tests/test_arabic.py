@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digests.arabic import STOPWORDS, normalise, split_sentences, stem, terms, tokenize
+from digests.arabic import (
+    STOPWORDS,
+    normalise,
+    split_sentences,
+    stem,
+    terms,
+    terms_from_tokens,
+    tokenize,
+)
 
 # --------------------------------------------------------------------------- normalise
 
@@ -323,3 +331,17 @@ def test_terms_keep_latin_and_numbers() -> None:
         "15",
         "2023",
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "وقال الرئيس الإيراني إن بلاده لن تتراجع.",
+        "#عاصي_الحلاني يغني في ٢٠٢٤ مع CNN",
+        "العـــربيةُ\u00a0نت",
+        "",
+    ],
+)
+def test_fast_paths_agree_with_the_definitions(text: str) -> None:
+    assert terms_from_tokens(tokenize(text)) == terms(text)
+    assert tokenize(text) == re.findall(r"[^\W_]+", normalise(text))  # the definition

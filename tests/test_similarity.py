@@ -15,6 +15,7 @@ import pytest
 from digests.similarity import (
     DEFAULT_RELATED_MAX,
     DEFAULT_RELATED_MIN,
+    DEFAULT_SAME_SOURCE_THRESHOLD,
     IndexedDoc,
     Match,
     SimilarityIndex,
@@ -97,13 +98,22 @@ QUAKE_BETA = (
     " إزمير على ساحل بحر إيجه، وفق ما أعلنته هيئة الكوارث والطوارئ التركية. وأظهرت صور"
     " انهيار مبان في المدينة، بينما تواصل فرق الإنقاذ البحث عن عالقين تحت الأنقاض.",
 )
+# The first outlet's own update, hours later: a new toll, the same lead.
+QUAKE_ALPHA_UPDATE = (
+    "alpha",
+    "ارتفاع حصيلة زلزال إزمير غرب تركيا إلى 19 قتيلا",
+    "ارتفعت حصيلة الزلزال الذي ضرب مدينة إزمير الساحلية في غرب تركيا صباح الثلاثاء بقوة 6.2"
+    " درجات على مقياس ريختر إلى 19 قتيلا وعشرات المصابين، بحسب هيئة إدارة الكوارث والطوارئ"
+    " التركية. وتواصل فرق الإنقاذ البحث عن ناجين تحت أنقاض المباني السكنية المنهارة في وسط"
+    " المدينة.",
+)
 # Same topic, another event: a smaller earthquake in Crete a few days later.
 QUAKE_CRETE = (
     "beta",
     "زلزال بقوة 5.1 درجات يهز جزيرة كريت اليونانية دون إصابات",
     "هز زلزال بقوة 5.1 درجات جزيرة كريت اليونانية مساء الأحد، من دون أن تسجل إصابات أو أضرار"
     " كبيرة، بحسب المعهد الجيوديناميكي في أثينا. وتفقدت فرق الدفاع المدني المباني القديمة"
-    " في المدن القريبة من مركز الزلزال. وتقع اليونان وتركيا على صدوع نشطة تجعل الزلازل"
+    " في المدن القريبة من مركز الزلزال. وتقع اليونان على صدوع نشطة تجعل الزلازل"
     " متكررة في المنطقة.",
 )
 
@@ -113,9 +123,11 @@ def doc(id: int, article: tuple[str, str, str], at: datetime) -> IndexedDoc:
     return IndexedDoc.from_text(id, source, at, title, text)
 
 
-def background_index(**settings: object) -> SimilarityIndex:
+def background_index(
+    same_source_threshold: float | None = DEFAULT_SAME_SOURCE_THRESHOLD,
+) -> SimilarityIndex:
     """An index holding the background articles, published the day before T0."""
-    index = SimilarityIndex(**settings)  # type: ignore[arg-type]
+    index = SimilarityIndex(same_source_threshold=same_source_threshold)
     for i, article in enumerate(BACKGROUND):
         index.add(doc(100 + i, article, T0 - timedelta(days=1, hours=i)))
     return index
@@ -192,20 +204,28 @@ def test_window_looks_both_ways_for_late_arrivals() -> None:
 # --------------------------------------------------------------------------- same source
 
 
-def test_same_outlet_needs_the_stricter_threshold() -> None:
-    rewrite = ("alpha", QUAKE_BETA[1], QUAKE_BETA[2])
+def test_same_outlet_joins_its_own_update_but_not_a_looser_rewrite() -> None:
     index = background_index()
     index.add(doc(1, QUAKE_ALPHA, T0))
-    match = index.same_story(doc(2, rewrite, T0 + timedelta(hours=3)))
-    score = index.similarity(doc(1, QUAKE_ALPHA, T0), doc(2, rewrite, T0))
-    expected = score >= (index.same_source_threshold or 2.0)
-    assert (match is not None) is expected
-    strict = background_index(same_source_threshold=None)
-    strict.add(doc(1, QUAKE_ALPHA, T0))
-    assert strict.same_story(doc(2, rewrite, T0 + timedelta(hours=3))) is None
-    lenient = background_index(same_source_threshold=index.threshold)
+    # The outlet's own update (new toll, same lead) clears the stricter same-outlet bar...
+    update = doc(2, QUAKE_ALPHA_UPDATE, T0 + timedelta(hours=5))
+    assert index.similarity(doc(1, QUAKE_ALPHA, T0), update) >= DEFAULT_SAME_SOURCE_THRESHOLD
+    assert index.add(update) == 1
+    # ...a differently worded piece that another outlet would join with does not.
+    rewrite = doc(3, ("alpha", *QUAKE_BETA[1:]), T0 + timedelta(hours=6))
+    assert index.threshold <= index.similarity(doc(1, QUAKE_ALPHA, T0), rewrite)
+    assert index.similarity(doc(1, QUAKE_ALPHA, T0), rewrite) < DEFAULT_SAME_SOURCE_THRESHOLD
+    assert index.same_story(rewrite) is None
+
+
+def test_same_outlet_matching_can_be_turned_off_or_loosened() -> None:
+    update = doc(2, QUAKE_ALPHA_UPDATE, T0 + timedelta(hours=5))
+    never = background_index(same_source_threshold=None)
+    never.add(doc(1, QUAKE_ALPHA, T0))
+    assert never.add(update) == 2
+    lenient = background_index(same_source_threshold=0.30)
     lenient.add(doc(1, QUAKE_ALPHA, T0))
-    assert lenient.add(doc(2, rewrite, T0 + timedelta(hours=3))) == 1
+    assert lenient.add(doc(3, ("alpha", *QUAKE_BETA[1:]), T0 + timedelta(hours=6))) == 1
 
 
 # --------------------------------------------------------------------------- eviction
