@@ -16,8 +16,10 @@ __all__ = [
     "UTCDateTime",
     "article_topics",
     "articles",
+    "chat_aliases",
     "feeds",
     "metadata",
+    "outbox",
     "related_articles",
     "sent_items",
     "topics",
@@ -127,4 +129,41 @@ sent_items = sa.Table(
     sa.Column("destination", sa.Text, primary_key=True),
     sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id"), primary_key=True),
     sa.Column("sent_at", UTCDateTime, nullable=False),
+)
+
+# The delivery outbox: one row per message part, sent in id order within each chat.
+# status: pending → sending (leased until claimed_until) → sent | failed | dropped.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("destination", sa.Text, nullable=False),
+    sa.Column("platform", sa.String(16), nullable=False),
+    sa.Column("chat", sa.Text, nullable=False),
+    sa.Column("thread", sa.Text),
+    sa.Column("digest_key", sa.Text, nullable=False),
+    sa.Column("part", sa.Integer, nullable=False),
+    sa.Column("parts", sa.Integer, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("not_before", UTCDateTime, nullable=False),
+    sa.Column("claimed_until", UTCDateTime),
+    sa.Column("platform_message_id", sa.Text),
+    sa.Column("error", sa.Text),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("sent_at", UTCDateTime),
+    sa.UniqueConstraint("digest_key", "part", name="uq_outbox_digest_part"),
+    sa.Index("ix_outbox_due", "status", "not_before"),
+    sa.Index("ix_outbox_chat", "chat", "id"),
+)
+
+# Chats that moved (a Telegram group upgraded to a supergroup): new parts go to new_chat.
+chat_aliases = sa.Table(
+    "chat_aliases",
+    metadata,
+    sa.Column("platform", sa.String(16), primary_key=True),
+    sa.Column("old_chat", sa.Text, primary_key=True),
+    sa.Column("new_chat", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
 )

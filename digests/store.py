@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from digests.arabic import normalise
+from digests.errors import StoreError
 from digests.models import Article, Entry, Feed
 from digests.policy import FeedSettings
 from digests.schema import article_topics, articles, feeds, related_articles, sent_items, topics
@@ -166,12 +167,26 @@ class Store:
         async with lock, self._engine.begin() as conn:
             yield conn
 
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine, for modules that keep their own tables (the outbox). Read with
+        ``engine.connect()``; write only inside ``write()``."""
+        return self._engine
+
+    def write(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+        """A write transaction: committed on exit, rolled back on error. On SQLite it holds the
+        store's single write lock, so never call another writing method of the store inside."""
+        return self._write()
+
     async def ping(self) -> None:
         """Raise if the database cannot be reached."""
         async with self._engine.connect() as conn:
             await conn.execute(sa.text("SELECT 1"))
 
     # -- feeds ---------------------------------------------------------------------------
+
+    # The origin of a feed an admin removed: the row stays for its articles, unseen otherwise.
+    _REMOVED = "removed"
 
     async def sync_config_feeds(self, configured: Sequence[FeedSettings], now: datetime) -> None:
         """Make the stored feeds match the configuration file.
@@ -211,11 +226,15 @@ class Store:
             if gone:
                 await conn.execute(feeds.update().where(feeds.c.id.in_(gone)).values(paused=True))
 
-    async def list_feeds(self, *, include_paused: bool = True) -> list[Feed]:
-        """Every feed, in id order."""
+    async def list_feeds(
+        self, *, include_paused: bool = True, include_removed: bool = False
+    ) -> list[Feed]:
+        """Every feed, in id order (feeds an admin removed only when asked)."""
         query = sa.select(feeds).order_by(feeds.c.id)
         if not include_paused:
             query = query.where(feeds.c.paused == sa.false())
+        if not include_removed:
+            query = query.where(feeds.c.origin != self._REMOVED)
         async with self._engine.connect() as conn:
             return [_feed(row) for row in (await conn.execute(query)).mappings()]
 
@@ -277,6 +296,125 @@ class Store:
                     next_check_at=next_check_at,
                 )
             )
+
+    async def add_feed(self, url: str, name: str, now: datetime, *, title: str | None = None) -> Feed:
+        """Add a feed on an admin's request (origin "admin", due at once) and return it.
+
+        A feed with the same URL (compared in canonical form, against both the configured and
+        the current URL) raises ``StoreError``. A feed an admin removed earlier comes back
+        under its old id, with its articles, unpaused and with a clean error record.
+        """
+        key = canonical_url(url)
+        values: dict[str, Any] = {
+            "url": url,
+            "name": name,
+            "title": title,
+            "origin": "admin",
+            "paused": False,
+            "etag": None,
+            "last_modified": None,
+            "next_check_at": None,
+            "error_count": 0,
+            "last_error": None,
+            "last_error_at": None,
+            "parse_problem": None,
+        }
+        async with self._write() as conn:
+            rows = (await conn.execute(sa.select(feeds))).mappings().all()
+            same = [r for r in rows if key in {canonical_url(r["url"]), r["config_url"]}]
+            live = next((r for r in same if r["origin"] != self._REMOVED), None)
+            if live is not None:
+                raise StoreError(
+                    f"a feed with the URL {url} already exists: #{live['id']} {live['name']}"
+                )
+            if same:
+                feed_id = same[0]["id"]
+                await conn.execute(feeds.update().where(feeds.c.id == feed_id).values(**values))
+            else:
+                inserted = await conn.execute(
+                    feeds.insert().values(created_at=now, **values).returning(feeds.c.id)
+                )
+                feed_id = inserted.scalar_one()
+            row = (await conn.execute(sa.select(feeds).where(feeds.c.id == feed_id))).mappings()
+            return _feed(row.one())
+
+    async def remove_feed(self, id_or_url: int | str) -> bool:
+        """Remove a feed an admin added; False when there is no such (unremoved) feed.
+
+        The row is kept, paused and marked removed (origin "removed"): articles reference
+        their feed, and stay searchable and in digest history with their source name;
+        ``list_feeds``, ``find_feed`` and polling no longer see it, and ``add_feed`` of the
+        same URL revives it. A feed from the configuration file raises ``StoreError``: the
+        file decides which of those exist (it would be back at the next start); pause it or
+        delete it from the file instead.
+        """
+        async with self._write() as conn:
+            row = await self._find_feed(conn, id_or_url)
+            if row is None:
+                return False
+            if row["origin"] == "config":
+                raise StoreError(
+                    f"feed #{row['id']} {row['name']} comes from the configuration file; "
+                    "remove it there, or pause it"
+                )
+            await conn.execute(
+                feeds.update()
+                .where(feeds.c.id == row["id"])
+                .values(origin=self._REMOVED, paused=True, next_check_at=None)
+            )
+            return True
+
+    async def set_paused(self, id_or_url: int | str, paused: bool) -> Feed | None:
+        """Pause or resume a feed (a resumed feed is due at once); None when there is no such
+        feed. A feed from the configuration file takes the file's flag again at the next
+        start (``sync_config_feeds``)."""
+        async with self._write() as conn:
+            row = await self._find_feed(conn, id_or_url)
+            if row is None:
+                return None
+            values: dict[str, Any] = {"paused": paused}
+            if not paused:
+                values["next_check_at"] = None
+            await conn.execute(feeds.update().where(feeds.c.id == row["id"]).values(**values))
+            found = await conn.execute(sa.select(feeds).where(feeds.c.id == row["id"]))
+            return _feed(found.mappings().one())
+
+    async def find_feed(self, id_or_url_or_name: int | str) -> Feed | None:
+        """A feed by id («12» or «#12»), URL (canonical form) or name (ignoring case and Arabic
+        spelling variants); removed feeds are not found."""
+        async with self._engine.connect() as conn:
+            row = await self._find_feed(conn, id_or_url_or_name)
+        return _feed(row) if row is not None else None
+
+    async def arrivals_since(self, since: datetime) -> tuple[int, int]:
+        """How many articles arrived since ``since``, and how many stories they belong to
+        (the admins' ``stats``; the feeds' yield as a whole)."""
+        story = sa.func.coalesce(articles.c.story_id, articles.c.id)
+        query = sa.select(sa.func.count(), sa.func.count(sa.distinct(story))).where(
+            articles.c.created_at >= since
+        )
+        async with self._engine.connect() as conn:
+            count, stories = (await conn.execute(query)).one()
+        return int(count), int(stories)
+
+    @staticmethod
+    async def _find_feed(conn: AsyncConnection, ref: int | str) -> sa.RowMapping | None:
+        """The unremoved feed ``ref`` names: an id, then a URL, then a name (see ``find_feed``)."""
+        live = sa.select(feeds).where(feeds.c.origin != Store._REMOVED).order_by(feeds.c.id)
+        text = str(ref).strip()
+        number = text.removeprefix("#")
+        if isinstance(ref, int) or number.isdecimal():
+            found = await conn.execute(live.where(feeds.c.id == int(number)))
+            row = found.mappings().first()
+            if row is not None or isinstance(ref, int):
+                return row
+        rows = (await conn.execute(live)).mappings().all()
+        key = canonical_url(text)
+        by_url = [r for r in rows if key in {canonical_url(r["url"]), r["config_url"]}]
+        if by_url:
+            return by_url[0]
+        name = normalise(text)
+        return next((r for r in rows if normalise(r["name"]) == name), None)
 
     # -- articles ------------------------------------------------------------------------
 
