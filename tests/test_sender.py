@@ -1,0 +1,142 @@
+"""Delivery policy over a real outbox (SQLite file) with a hand-written transport fake."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.sender import ChatGone, ChatMoved, DeliveryError, Rejected, RetryLater, Sender, Transient
+from digests.outbox import Outbox, OutboxMessage
+from digests.pipeline import utcnow
+from digests.ratelimit import Limit, RateLimiter, Rule, everything, per_chat
+from digests.store import Store
+
+
+@dataclass
+class FakeTransport:
+    """Records what it sent; raises the queued error for a chat once, then accepts."""
+
+    sent: list[tuple[str, str]] = field(default_factory=list)
+    errors: dict[str, list[DeliveryError]] = field(default_factory=dict)
+
+    async def send(self, chat: str, thread: str | None, payload: str) -> str:
+        queued = self.errors.get(chat)
+        if queued:
+            raise queued.pop(0)
+        self.sent.append((chat, payload))
+        return str(len(self.sent))
+
+
+def fast_limiter() -> RateLimiter:
+    return RateLimiter(
+        (Rule("chat", Limit(1, 0.01), per_chat), Rule("all", Limit(100, 1), everything))
+    )
+
+
+async def setup(store: Store, **kwargs: object) -> tuple[Outbox, FakeTransport, Sender]:
+    outbox = Outbox(store)
+    transport = FakeTransport()
+    sender = Sender(outbox, {"telegram": transport}, {"telegram": fast_limiter()}, **kwargs)  # type: ignore[arg-type]
+    return outbox, transport, sender
+
+
+async def drain(sender: Sender, rounds: int = 20) -> None:
+    for _ in range(rounds):
+        if not await sender.run_once():
+            return
+
+
+async def test_parts_are_delivered_once_in_order_per_chat(store: Store) -> None:
+    outbox, transport, sender = await setup(store)
+    now = utcnow()
+    await outbox.enqueue("d1", "telegram", "-100", None, "d1|1", ["a1", "a2", "a3"], now)
+    await outbox.enqueue("d2", "telegram", "42", None, "d2|1", ["b1", "b2"], now)
+    await outbox.enqueue("d1", "telegram", "-100", None, "d1|2", ["a4"], now)
+
+    await drain(sender)
+
+    assert [p for c, p in transport.sent if c == "-100"] == ["a1", "a2", "a3", "a4"]
+    assert [p for c, p in transport.sent if c == "42"] == ["b1", "b2"]
+    assert await outbox.depth() == 0
+
+
+async def test_retry_after_waits_and_then_delivers(store: Store) -> None:
+    outbox, transport, sender = await setup(store)
+    transport.errors["7"] = [RetryLater(0.0)]
+    await outbox.enqueue("d", "telegram", "7", None, "k", ["x"], utcnow())
+
+    await drain(sender)
+
+    assert transport.sent == [("7", "x")]
+
+
+async def test_a_gone_chat_is_dropped_reported_and_never_stalls_others(store: Store) -> None:
+    gone: list[tuple[str, str]] = []
+
+    async def on_gone(message: OutboxMessage, error: str) -> None:
+        gone.append((message.destination, error))
+
+    outbox, transport, sender = await setup(store, on_gone=on_gone)
+    transport.errors["blocked"] = [ChatGone("Forbidden: bot was blocked by the user")]
+    now = utcnow()
+    await outbox.enqueue("personal", "telegram", "blocked", None, "p", ["1", "2", "3"], now)
+    await outbox.enqueue("channel", "telegram", "-1", None, "c", ["ok"], now)
+
+    await drain(sender)
+
+    assert transport.sent == [("-1", "ok")]
+    assert gone == [("personal", "Forbidden: bot was blocked by the user")]
+    assert await outbox.pending_for("blocked") == []
+
+
+async def test_a_migrated_chat_gets_the_part_at_its_new_id(store: Store) -> None:
+    outbox, transport, sender = await setup(store)
+    transport.errors["-5"] = [ChatMoved("-1005")]
+    await outbox.enqueue("group", "telegram", "-5", None, "g", ["one", "two"], utcnow())
+
+    await drain(sender)
+
+    assert transport.sent == [("-1005", "one"), ("-1005", "two")]
+    # Later digests for the old id follow the move.
+    await outbox.enqueue("group", "telegram", "-5", None, "g2", ["three"], utcnow())
+    await drain(sender)
+    assert transport.sent[-1] == ("-1005", "three")
+
+
+async def test_rejected_fails_once_and_transient_retries_then_gives_up(store: Store) -> None:
+    outbox, transport, sender = await setup(store, max_attempts=2)
+    transport.errors["bad"] = [Rejected("Bad Request: can't parse entities")]
+    transport.errors["flaky"] = [Transient("timed out"), Transient("timed out")]
+    now = utcnow()
+    await outbox.enqueue("a", "telegram", "bad", None, "a", ["x", "y"], now)
+    await outbox.enqueue("b", "telegram", "flaky", None, "b", ["z"], now)
+
+    await drain(sender)
+
+    failed = [m for m in await _all(outbox, "bad") if m.status == "failed"]
+    assert [m.payload for m in failed] == ["x"]
+    assert ("bad", "y") in transport.sent  # the next part is not held back by a failed one
+    [flaky] = await _all(outbox, "flaky")
+    assert (flaky.status, flaky.attempts, flaky.error) == ("pending", 1, "timed out")
+    assert flaky.not_before > utcnow()  # backed off
+    await _force_due(store, flaky.id)
+    await drain(sender)
+    [flaky] = await _all(outbox, "flaky")
+    assert flaky.status == "failed" and "after 2 attempts" in (flaky.error or "")
+
+
+async def _force_due(store: Store, id_: int) -> None:
+    """Make a backed-off part due now (what waiting out its backoff would do)."""
+
+    from digests.schema import outbox as table
+
+    async with store.write() as conn:
+        await conn.execute(table.update().where(table.c.id == id_).values(not_before=utcnow()))
+
+
+async def _all(outbox: Outbox, chat: str) -> list[OutboxMessage]:
+    parts = []
+    for id_ in range(1, 20):
+        message = await outbox.get(id_)
+        if message is not None and message.chat == chat:
+            parts.append(message)
+    return parts
