@@ -45,6 +45,7 @@ __all__ = [
     "Secrets",
     "Settings",
     "StorageSettings",
+    "TelegramSettings",
     "TopicsSettings",
     "load_settings",
     "redacted",
@@ -85,8 +86,17 @@ class DestinationSettings(_Section):
         pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$",
         description="Unique name (lower-case letters, digits, - and _).",
     )
-    platform: Literal["console"] = Field(
-        "console", description="Where to post: console prints to the terminal."
+    platform: Literal["console", "telegram"] = Field(
+        "console",
+        description="Where to post: console prints to the terminal; telegram posts to `chat`.",
+    )
+    chat: str | None = Field(
+        None,
+        description="Telegram: the chat id (-100… for channels and groups) or @channelname.",
+        pattern=r"^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31})$",
+    )
+    thread_id: int | None = Field(
+        None, ge=1, description="Telegram: the forum topic (message_thread_id) to post in."
     )
     schedule: str = Field(
         "0 8,20 * * *",
@@ -139,6 +149,12 @@ class DestinationSettings(_Section):
             exclude_topics=frozenset(self.exclude_topics),
             sources=frozenset(self.sources),
         )
+
+    @model_validator(mode="after")
+    def _target(self) -> DestinationSettings:
+        if self.platform == "telegram" and self.chat is None:
+            raise ValueError(f"destination {self.name!r} posts to Telegram: set its chat")
+        return self
 
     @field_validator("schedule")
     @classmethod
@@ -201,6 +217,42 @@ class SummarySettings(_Section):
     )
 
 
+class TelegramSettings(_Section):
+    """The Telegram bot (on when TELEGRAM_BOT_TOKEN is set)."""
+
+    base_url: str = Field(
+        "https://api.telegram.org/bot",
+        description="Bot API base URL (the token and method are appended); change it for a "
+        "self-hosted Bot API server.",
+    )
+    base_file_url: str = Field(
+        "https://api.telegram.org/file/bot", description="Bot API file base URL."
+    )
+    admin_ids: tuple[int, ...] = Field(
+        (), description="Telegram user ids allowed to run admin commands."
+    )
+    admin_chat_id: int | None = Field(
+        None,
+        description="A chat whose administrators are admins too; admin notices are posted there.",
+    )
+    poll_timeout_seconds: int = Field(
+        25, ge=0, le=50, description="Long-polling timeout of getUpdates."
+    )
+    personal_digests: bool = Field(
+        True, description="Send subscribers their personal digest at the time they chose."
+    )
+
+
+class AdminSettings(_Section):
+    """What admins may do from chat."""
+
+    allow_private_feed_urls: bool = Field(
+        False,
+        description="Allow /addfeed URLs that resolve to private, loopback or link-local "
+        "addresses (off: such feeds are refused).",
+    )
+
+
 class LogSettings(_Section):
     """What the logs show."""
 
@@ -232,6 +284,10 @@ class Settings(_Section):
         default_factory=TopicsSettings, description="Topics and stories."
     )
     summary: SummarySettings = Field(default_factory=SummarySettings, description="Summaries.")
+    telegram: TelegramSettings = Field(
+        default_factory=TelegramSettings, description="The Telegram bot."
+    )
+    admin: AdminSettings = Field(default_factory=AdminSettings, description="Admin rights.")
     feeds: tuple[FeedSettings, ...] = Field((), description="The feeds to poll.")
     destinations: tuple[DestinationSettings, ...] = Field((), description="Where digests go.")
     secrets: Secrets = Field(default_factory=Secrets, description="From the environment.")
@@ -248,6 +304,15 @@ class Settings(_Section):
                     key = "url" if label == "feeds" else "name"
                     raise ValueError(f"{label}[{index}].{key} {value!r} appears twice")
                 seen.add(value)
+        return self
+
+    @model_validator(mode="after")
+    def _telegram_token(self) -> Settings:
+        for index, destination in enumerate(self.destinations):
+            if destination.platform == "telegram" and self.secrets.telegram_bot_token is None:
+                raise ValueError(
+                    f"destinations[{index}] posts to Telegram but TELEGRAM_BOT_TOKEN is not set"
+                )
         return self
 
     @property
@@ -371,6 +436,8 @@ def reference_markdown() -> str:
         ("poll", PollSettings, "[poll]"),
         ("log", LogSettings, "[log]"),
         ("topics", TopicsSettings, "[topics]"),
+        ("telegram", TelegramSettings, "[telegram]"),
+        ("admin", AdminSettings, "[admin]"),
         ("summary.llm", LLMSettings, "[summary.llm] (optional: summaries by a language model)"),
         ("feeds", FeedSettings, "[[feeds]] (one table per feed)"),
         ("destinations", DestinationSettings, "[[destinations]] (one table per destination)"),

@@ -8,20 +8,25 @@ destination: it prints to standard output. Chat platforms plug in as further sen
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TextIO
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bot.config import DestinationSettings
 from digests.digest import StoryCandidate, StoryTopic, compose
 from digests.i18n import Language
 from digests.models import Article, Digest, TopicRef
+from digests.outbox import Outbox
+from digests.render_telegram import render_telegram
 from digests.render_text import render_text
-from digests.store import Store, TopicRow
+from digests.store import Store, TopicRow, record_sent
 
-__all__ = ["ConsoleSender", "PreparedDigest", "build_digest", "post_digest"]
+__all__ = ["ConsoleSender", "PreparedDigest", "build_digest", "post_digest", "telegram_payloads"]
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +102,24 @@ def _story_topics(
     return tuple(best.values())
 
 
+def telegram_payloads(
+    digest: Digest, destination: DestinationSettings, bot_username: str | None
+) -> list[str]:
+    """The outbox payloads (JSON) of a digest rendered for Telegram."""
+    messages = render_telegram(
+        digest,
+        language=destination.language,
+        timezone=destination.timezone,
+        bot_username=bot_username,
+    )
+    return [
+        json.dumps(
+            {"text": m.text, "disable_preview": m.disable_web_page_preview}, ensure_ascii=False
+        )
+        for m in messages
+    ]
+
+
 async def post_digest(
     store: Store,
     destination: DestinationSettings,
@@ -104,9 +127,13 @@ async def post_digest(
     now: datetime,
     *,
     breaking: bool = False,
+    outbox: Outbox | None = None,
+    bot_username: str | None = None,
 ) -> int:
     """Compose, render and send one digest, then mark its stories sent; returns the item count.
 
+    The console prints at once. Chat platforms go through the durable ``outbox``: the parts
+    are queued and the stories marked sent in one transaction, and the sender delivers them.
     An empty period posts nothing, or the no-news line when the destination asks for it (the
     breaking lane never posts an empty message).
     """
@@ -116,9 +143,31 @@ async def post_digest(
     if not digest.items and (breaking or destination.empty_digest == "skip"):
         log.debug("no new stories; nothing posted", extra=context)
         return 0
-    text = render_text(digest, language=destination.language, timezone=destination.timezone)
-    await sender.send(destination, text)
-    await store.mark_sent(destination.name, prepared.article_ids, now)
+    if destination.platform == "console":
+        text = render_text(digest, language=destination.language, timezone=destination.timezone)
+        await sender.send(destination, text)
+        await store.mark_sent(destination.name, prepared.article_ids, now)
+    else:
+        if outbox is None or destination.chat is None:
+            raise RuntimeError(f"destination {destination.name!r} needs the outbox and a chat")
+        kind = "breaking" if breaking else "digest"
+
+        async def mark(conn: AsyncConnection) -> None:
+            await record_sent(conn, destination.name, prepared.article_ids, now)
+
+        queued = await outbox.enqueue(
+            destination.name,
+            destination.platform,
+            destination.chat,
+            str(destination.thread_id) if destination.thread_id else None,
+            f"{destination.name}|{kind}|{now:%Y-%m-%dT%H:%M}",
+            telegram_payloads(digest, destination, bot_username),
+            now,
+            also=mark,
+        )
+        if not queued:
+            log.info("%s for this minute was already queued", kind, extra=context)
+            return 0
     lane = "breaking news" if breaking else "digest"
     log.info("%s posted with %d stories", lane, len(digest.items), extra=context)
     return len(digest.items)

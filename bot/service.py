@@ -26,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import DestinationSettings, Settings
 from bot.delivery import ConsoleSender, post_digest
+from bot.messaging import Messaging
 from digests.enrich import Enricher, taxonomy_rows
 from digests.errors import ConfigError
 from digests.fetch import Fetcher
@@ -46,6 +47,7 @@ class App:
     store: Store
     fetcher: Fetcher
     pipeline: Pipeline
+    taxonomy: Taxonomy
 
 
 def load_taxonomy(settings: Settings) -> Taxonomy:
@@ -82,7 +84,7 @@ async def open_app(settings: Settings) -> AsyncIterator[App]:
         async with Fetcher(settings.poll) as fetcher, httpx.AsyncClient() as llm_client:
             llm = (llm_client, settings.summary.llm) if settings.summary.llm else None
             pipeline = Pipeline(store, fetcher, settings.poll, enricher=enricher, llm=llm)
-            yield App(settings, store, fetcher, pipeline)
+            yield App(settings, store, fetcher, pipeline, taxonomy)
     finally:
         await store.close()
 
@@ -90,9 +92,16 @@ async def open_app(settings: Settings) -> AsyncIterator[App]:
 class Service:
     """The scheduler and its jobs over an open ``App``."""
 
-    def __init__(self, app: App, *, sender: ConsoleSender | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        *,
+        sender: ConsoleSender | None = None,
+        messaging: Messaging | None = None,
+    ) -> None:
         self._app = app
         self._sender = sender or ConsoleSender()
+        self._messaging = messaging
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._tasks: set[asyncio.Task[None]] = set()
         self._first_tick_done = False
@@ -167,6 +176,8 @@ class Service:
             log.info("polled %d feeds: %d new articles, %d failed", len(outcomes), new, failed)
         first = not self._first_tick_done
         self._first_tick_done = True
+        if self._messaging is not None:
+            await self._messaging.personal_digests()
         for destination in self._app.settings.destinations:
             if destination.breaking_topics:
                 await self._breaking_job(destination)()
@@ -177,9 +188,18 @@ class Service:
         self, destination: DestinationSettings, *, breaking: bool = False
     ) -> Callable[[], Awaitable[None]]:
         async def job() -> None:
+            messaging = self._messaging
+            if messaging is not None and destination.name in messaging.disabled:
+                return
             try:
                 await post_digest(
-                    self._app.store, destination, self._sender, utcnow(), breaking=breaking
+                    self._app.store,
+                    destination,
+                    self._sender,
+                    utcnow(),
+                    breaking=breaking,
+                    outbox=messaging.outbox if messaging else None,
+                    bot_username=messaging.bot_username if messaging else None,
                 )
             except asyncio.CancelledError:
                 raise
@@ -200,8 +220,13 @@ async def run_service(settings: Settings, *, stop: asyncio.Event | None = None) 
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     async with open_app(settings) as app:
-        service = Service(app)
-        service.start()
-        await stop.wait()
-        log.info("shutdown requested")
-        await service.stop()
+        messaging = Messaging(settings, app.store, app.fetcher, app.taxonomy)
+        await messaging.start()
+        service = Service(app, messaging=messaging)
+        try:
+            service.start()
+            await stop.wait()
+            log.info("shutdown requested")
+            await service.stop()
+        finally:
+            await messaging.stop()

@@ -83,7 +83,9 @@ class Enricher:
         phrases = [
             p
             for p in extract_keyphrases(article.title, text, limit=2 * wanted, stats=self._phrases)
-            if not self._taxonomy.tag(p.text, "", min_score=0.01)  # "فيلق القدس", "النظام الإيراني"
+            # A name repeated in the article, and one the taxonomy does not already name
+            # ("فيلق القدس", "النظام الإيراني"); a phrase seen once is rarely a topic.
+            if p.count >= 2 and not self._taxonomy.tag(p.text, "", min_score=0.01)
         ][:wanted]
         self._phrases.add(phrase_keys(article.title, text))
         best = max((p.score for p in phrases), default=1.0) or 1.0

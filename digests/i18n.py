@@ -33,6 +33,343 @@ _TEXTS: dict[str, dict[Language, str]] = {
     "topic_more": {"ar": "المزيد عن {topic}", "en": "More on {topic}"},
     "unknown_source": {"ar": "مصدر غير معروف", "en": "Unknown source"},
     "untitled": {"ar": "خبر بلا عنوان", "en": "Untitled story"},
+    # chat commands (bot/commands.py)
+    "cmd_welcome_title": {"ar": "أهلاً بك في موجز الأخبار", "en": "Welcome to News digest"},
+    "cmd_welcome": {
+        "ar": "أجمع لك الأخبار من مصادر عدة وأختصرها في موجز قصير. تابع المواضيع التي تهمك، "
+        "واختر موعداً لموجزك اليومي.",
+        "en": "I gather the news from many sources and condense it into a short digest. Follow "
+        "the topics you care about and pick a time for your daily digest.",
+    },
+    "cmd_help_title": {"ar": "الأوامر", "en": "Commands"},
+    "cmd_help_commands": {
+        "ar": "/search كلمات البحث — ابحث في الأخبار\n"
+        "/topics — أنشط المواضيع\n"
+        "/follow موضوع — تابع موضوعاً (مثلاً: /follow إيران)\n"
+        "/unfollow موضوع — ألغِ متابعة موضوع\n"
+        "/mytopics — المواضيع التي تتابعها\n"
+        "/digest — موجز مواضيعك الآن\n"
+        "/schedule 08:00 — موعد موجزك اليومي (off لإيقافه)\n"
+        "/lang en — English\n"
+        "/help — هذه القائمة",
+        "en": "/search words — search the news\n"
+        "/topics — the most active topics\n"
+        "/follow topic — follow a topic (e.g. /follow Iran)\n"
+        "/unfollow topic — stop following a topic\n"
+        "/mytopics — the topics you follow\n"
+        "/digest — a digest of your topics now\n"
+        "/schedule 08:00 — time of your daily digest (off to stop it)\n"
+        "/lang ar — العربية\n"
+        "/help — this list",
+    },
+    "cmd_help_admin": {
+        "ar": "للمشرفين:\n"
+        "/addfeed رابط [اسم] — أضف خلاصة\n"
+        "/removefeed رقم أو رابط — احذف خلاصة\n"
+        "/pausefeed و/resumefeed رقم — أوقف خلاصة أو استأنفها\n"
+        "/feeds — حالة الخلاصات\n"
+        "/destinations — وجهات النشر\n"
+        "/stats — إحصاءات",
+        "en": "For admins:\n"
+        "/addfeed url [name] — add a feed\n"
+        "/removefeed id or url — remove a feed\n"
+        "/pausefeed and /resumefeed id — pause or resume a feed\n"
+        "/feeds — feed health\n"
+        "/destinations — where digests go\n"
+        "/stats — statistics",
+    },
+    "cmd_unknown": {
+        "ar": "لا أعرف الأمر /{command}. اكتب /help لترى الأوامر.",
+        "en": "I don't know the command /{command}. Send /help to see the commands.",
+    },
+    "cmd_button_expired": {
+        "ar": "انتهت صلاحية هذا الزر. أعد المحاولة بالأمر من جديد.",
+        "en": "This button has expired. Please send the command again.",
+    },
+    "cmd_admin_only": {
+        "ar": "عذراً، هذا الأمر للمشرفين فقط.",
+        "en": "Sorry, this command is for admins only.",
+    },
+    # search
+    "cmd_search_empty": {
+        "ar": "اكتب ما تبحث عنه بعد الأمر، مثلاً: /search إيران",
+        "en": "Write what to search for after the command, e.g. /search Iran",
+    },
+    "cmd_search_stopwords": {
+        "ar": "كلمات البحث شائعة جداً (مثل «في» و«من»). أضف كلمة مميزة، مثلاً اسم بلد أو شخص.",
+        "en": "Those words are too common to search for (like «in» or «from»). Add a distinctive "
+        "word, such as the name of a country or a person.",
+    },
+    "cmd_search_too_long": {
+        "ar": "نص البحث طويل جداً؛ الحد {max} حرف. اختصره إلى كلمات قليلة.",
+        "en": "The search is too long; at most {max} characters. Use a few words.",
+    },
+    "cmd_search_none": {
+        "ar": "لا نتائج عن «{query}». جرّب كلمة أخرى أو صيغة أقصر.",
+        "en": "No results for «{query}». Try another word or a shorter phrase.",
+    },
+    "cmd_search_past_end": {
+        "ar": "لا مزيد من النتائج عن «{query}».",
+        "en": "No more results for «{query}».",
+    },
+    "cmd_search_header": {
+        "ar": "نتائج البحث عن «{query}»: {total} (الصفحة {page} من {pages})",
+        "en": "Results for «{query}»: {total} (page {page} of {pages})",
+    },
+    "cmd_search_broadened": {
+        "ar": "لا خبر يجمع كل الكلمات؛ هذه أخبار فيها بعضها.",
+        "en": "No story has every word; these have some of them.",
+    },
+    "cmd_more": {"ar": "المزيد", "en": "More"},
+    "cmd_previous": {"ar": "السابق", "en": "Previous"},
+    # topics and follows
+    "cmd_topics_title": {"ar": "أنشط المواضيع", "en": "The most active topics"},
+    "cmd_topics_hint": {
+        "ar": "تابع موضوعاً بالزر أو بالأمر /follow واسمه.",
+        "en": "Follow a topic with its button or with /follow and its name.",
+    },
+    "cmd_topics_none": {
+        "ar": "لا مواضيع فيها أخبار بعد. جرّب لاحقاً، أو تابع موضوعاً باسمه: /follow إيران",
+        "en": "No topic has stories yet. Try later, or follow a topic by name: /follow Iran",
+    },
+    "cmd_follow_usage": {
+        "ar": "اكتب اسم الموضوع بعد الأمر، مثلاً: /follow إيران — أو اختر من /topics",
+        "en": "Write the topic's name after the command, e.g. /follow Iran — or pick from /topics",
+    },
+    "cmd_unfollow_usage": {
+        "ar": "اكتب اسم الموضوع بعد الأمر، مثلاً: /unfollow إيران — مواضيعك في /mytopics",
+        "en": "Write the topic's name after the command, e.g. /unfollow Iran — yours are in "
+        "/mytopics",
+    },
+    "cmd_followed": {
+        "ar": "تتابع الآن «{topic}»؛ ستصلك أخباره في موجزك.",
+        "en": "You now follow «{topic}»; its stories will be in your digest.",
+    },
+    "cmd_followed_schedule_hint": {
+        "ar": "ليصلك موجزك كل يوم اختر موعده، مثلاً: /schedule 08:00 — أو اطلبه الآن: /digest",
+        "en": "To get your digest every day pick a time, e.g. /schedule 08:00 — or ask for it "
+        "now: /digest",
+    },
+    "cmd_already_following": {
+        "ar": "أنت تتابع «{topic}» من قبل.",
+        "en": "You already follow «{topic}».",
+    },
+    "cmd_unfollowed": {
+        "ar": "ألغيت متابعة «{topic}».",
+        "en": "You no longer follow «{topic}».",
+    },
+    "cmd_not_following": {
+        "ar": "أنت لا تتابع «{topic}». مواضيعك في /mytopics",
+        "en": "You don't follow «{topic}». Yours are in /mytopics",
+    },
+    "cmd_topic_unknown": {
+        "ar": "لم أجد موضوعاً باسم «{topic}». اختر من /topics أو جرّب اسماً آخر.",
+        "en": "I found no topic called «{topic}». Pick one from /topics or try another name.",
+    },
+    "cmd_topic_ambiguous": {
+        "ar": "«{topic}» قد يعني أكثر من موضوع: {names}. اختر واحداً:",
+        "en": "«{topic}» may mean more than one topic: {names}. Pick one:",
+    },
+    "cmd_did_you_mean": {
+        "ar": "لم أجد «{topic}» بالضبط. هل تقصد: {names}؟",
+        "en": "I found no «{topic}» exactly. Did you mean: {names}?",
+    },
+    "cmd_unfollow_button": {"ar": "إلغاء متابعة {topic}", "en": "Unfollow {topic}"},
+    "cmd_mytopics_title": {"ar": "المواضيع التي تتابعها", "en": "The topics you follow"},
+    "cmd_mytopics_none": {
+        "ar": "لا تتابع أي موضوع بعد. اختر من /topics أو اكتب مثلاً: /follow إيران",
+        "en": "You don't follow any topic yet. Pick from /topics or send e.g. /follow Iran",
+    },
+    "cmd_latest_title": {"ar": "آخر أخبار {topic}", "en": "Latest on {topic}"},
+    "cmd_latest_none": {
+        "ar": "لا أخبار عن «{topic}» في الأيام الثلاثة الأخيرة.",
+        "en": "No stories on «{topic}» in the last three days.",
+    },
+    # personal digest and schedule
+    "cmd_digest_no_topics": {
+        "ar": "موجزك يضم المواضيع التي تتابعها، ولا تتابع أياً بعد. اختر من /topics",
+        "en": "Your digest is made of the topics you follow, and you follow none yet. "
+        "Pick from /topics",
+    },
+    "cmd_digest_empty": {
+        "ar": "لا أخبار جديدة في مواضيعك منذ آخر موجز.",
+        "en": "No new stories on your topics since your last digest.",
+    },
+    "cmd_schedule_usage": {
+        "ar": "اكتب الموعد بصيغة ساعة:دقيقة، ومعه المنطقة الزمنية إن شئت، مثلاً:\n"
+        "/schedule 08:00\n/schedule 20:30 Africa/Cairo\n/schedule off لإيقاف الموجز اليومي",
+        "en": "Write the time as hour:minute, with a time zone if you like, e.g.\n"
+        "/schedule 08:00\n/schedule 20:30 Europe/London\n/schedule off to stop the daily digest",
+    },
+    "cmd_schedule_bad_time": {
+        "ar": "«{value}» ليس وقتاً صحيحاً؛ اكتب الساعة من 00:00 إلى 23:59.",
+        "en": "«{value}» is not a valid time; write it from 00:00 to 23:59.",
+    },
+    "cmd_schedule_bad_zone": {
+        "ar": "لا أعرف المنطقة الزمنية «{value}». اكتبها كما في قائمة IANA، مثل Asia/Riyadh أو "
+        "Africa/Cairo أو UTC.",
+        "en": "I don't know the time zone «{value}». Write an IANA name such as Asia/Riyadh, "
+        "Europe/London or UTC.",
+    },
+    "cmd_schedule_set": {
+        "ar": "سيصلك موجزك كل يوم الساعة {time} بتوقيت {timezone}.",
+        "en": "Your digest will arrive every day at {time} ({timezone} time).",
+    },
+    "cmd_schedule_off": {
+        "ar": "أوقفت موجزك اليومي. يمكنك طلبه متى شئت: /digest",
+        "en": "Your daily digest is off. Ask for it any time: /digest",
+    },
+    "cmd_schedule_none": {
+        "ar": "لا موعد لموجزك اليومي.",
+        "en": "Your daily digest has no time set.",
+    },
+    "cmd_schedule_current": {
+        "ar": "موجزك اليومي الساعة {time} بتوقيت {timezone}.",
+        "en": "Your daily digest comes at {time} ({timezone} time).",
+    },
+    "cmd_schedule_no_topics": {
+        "ar": "لن يصلك شيء قبل أن تتابع موضوعاً: اختر من /topics",
+        "en": "Nothing will arrive until you follow a topic: pick from /topics",
+    },
+    "cmd_lang_set": {"ar": "ستصلك الردود بالعربية.", "en": "Replies will be in English."},
+    "cmd_lang_current": {
+        "ar": "ردودي بالعربية. للإنجليزية: /lang en",
+        "en": "I reply in English. For Arabic: /lang ar",
+    },
+    "cmd_lang_usage": {
+        "ar": "اللغات المتاحة: ar (العربية) و en (English)، مثلاً: /lang en",
+        "en": "Available languages: ar (العربية) and en (English), e.g. /lang ar",
+    },
+    # admin: feeds
+    "cmd_addfeed_usage": {
+        "ar": "اكتب رابط الخلاصة كاملاً بعد الأمر، مثلاً: /addfeed https://example.com/rss",
+        "en": "Write the feed's full URL after the command, e.g. /addfeed https://example.com/rss",
+    },
+    "cmd_addfeed_private": {
+        "ar": "لا أضيف خلاصات من عناوين داخلية أو خاصة ({host}).",
+        "en": "I don't add feeds from internal or private addresses ({host}).",
+    },
+    "cmd_addfeed_not_feed": {
+        "ar": "هذا الرابط لا يعيد خلاصة RSS أو Atom. ابحث في الموقع عن رابط الخلاصة.",
+        "en": "That URL does not return an RSS or Atom feed. Look for the feed's link on the site.",
+    },
+    "cmd_addfeed_done": {
+        "ar": "أضفت الخلاصة «{name}» (رقم {id}). عنوانها: {title}، وفيها الآن {items}. "
+        "ستُجلب في الجولة التالية.",
+        "en": "Added the feed «{name}» (id {id}). Its title: {title}; it has {items} now. "
+        "It will be polled on the next round.",
+    },
+    "cmd_addfeed_malformed": {
+        "ar": "تنبيه: في الخلاصة أخطاء في الصياغة، وقد تُقرأ بعض عناصرها ناقصة.",
+        "en": "Note: the feed is malformed; some of its items may be read incompletely.",
+    },
+    "cmd_feed_exists": {
+        "ar": "هذه الخلاصة موجودة من قبل: «{name}» (رقم {id}).",
+        "en": "That feed is already there: «{name}» (id {id}).",
+    },
+    "cmd_feed_exists_url": {
+        "ar": "هذه الخلاصة موجودة من قبل. اعرض الخلاصات: /feeds",
+        "en": "That feed is already there. See the feeds: /feeds",
+    },
+    "cmd_feed_not_found": {
+        "ar": "لم أجد خلاصة «{feed}». اكتب رقمها أو رابطها أو اسمها كما في /feeds",
+        "en": "I found no feed «{feed}». Give its id, URL or name as /feeds shows them",
+    },
+    "cmd_removefeed_done": {
+        "ar": "حذفت الخلاصة «{name}» (رقم {id}). تبقى أخبارها المحفوظة في البحث.",
+        "en": "Removed the feed «{name}» (id {id}). Its stored stories stay searchable.",
+    },
+    "cmd_removefeed_config": {
+        "ar": "الخلاصة «{name}» من ملف الإعدادات: احذفها منه، أو أوقفها بالأمر /pausefeed",
+        "en": "The feed «{name}» comes from the configuration file: remove it there, or pause "
+        "it with /pausefeed",
+    },
+    "cmd_pausefeed_done": {
+        "ar": "أوقفت جلب الخلاصة «{name}» (رقم {id}). لاستئنافها: /resumefeed {id}",
+        "en": "Paused the feed «{name}» (id {id}). To resume it: /resumefeed {id}",
+    },
+    "cmd_resumefeed_done": {
+        "ar": "استأنفت جلب الخلاصة «{name}» (رقم {id})؛ ستُجلب الآن.",
+        "en": "Resumed the feed «{name}» (id {id}); it will be polled now.",
+    },
+    "cmd_feeds_title": {
+        "ar": "الخلاصات: {count} (متعثرة: {failing})",
+        "en": "Feeds: {count} (failing: {failing})",
+    },
+    "cmd_feeds_none": {
+        "ar": "لا خلاصات بعد. أضف واحدة: /addfeed رابط",
+        "en": "No feeds yet. Add one: /addfeed url",
+    },
+    "cmd_feed_state": {"ar": "الحالة: {state}", "en": "State: {state}"},
+    "cmd_feed_ok": {"ar": "تعمل", "en": "working"},
+    "cmd_feed_paused": {"ar": "موقوفة", "en": "paused"},
+    "cmd_feed_failing": {
+        "ar": "متعثرة ({count} أخطاء متتالية)",
+        "en": "failing ({count} errors in a row)",
+    },
+    "cmd_feed_last_success": {"ar": "آخر جلب ناجح: {when}", "en": "Last success: {when}"},
+    "cmd_feed_last_error": {"ar": "آخر خطأ: {error}", "en": "Last error: {error}"},
+    "cmd_feed_next_check": {"ar": "الجلب التالي: {when}", "en": "Next check: {when}"},
+    "cmd_feed_due_now": {"ar": "الآن", "en": "now"},
+    "feed_error_http": {
+        "ar": "أجاب الخادم بالرمز HTTP {status}؛ لا يمكن استخدام هذا الرابط.",
+        "en": "The server answered HTTP {status}; that URL cannot be used.",
+    },
+    "feed_error_timeout": {
+        "ar": "لم يُجب الخادم في الوقت المحدد. جرّب لاحقاً.",
+        "en": "The server did not answer in time. Try again later.",
+    },
+    "feed_error_dns": {
+        "ar": "لم أجد هذا النطاق. تحقق من كتابة الرابط.",
+        "en": "That domain could not be found. Check the URL.",
+    },
+    "feed_error_connect": {
+        "ar": "تعذّر الاتصال بالخادم.",
+        "en": "Could not connect to the server.",
+    },
+    "feed_error_too_large": {
+        "ar": "الخلاصة أكبر من الحد المسموح.",
+        "en": "The feed is larger than the allowed size.",
+    },
+    "feed_error_invalid_url": {
+        "ar": "هذا ليس رابط http أو https صحيحاً.",
+        "en": "That is not a valid http or https URL.",
+    },
+    "feed_error_other": {
+        "ar": "تعذّر جلب الخلاصة: {detail}",
+        "en": "The feed could not be fetched: {detail}",
+    },
+    # admin: destinations and stats
+    "cmd_destinations_title": {"ar": "وجهات النشر", "en": "Destinations"},
+    "cmd_destinations_none": {
+        "ar": "لا وجهات نشر في ملف الإعدادات.",
+        "en": "No destinations in the configuration file.",
+    },
+    "cmd_destination_line": {
+        "ar": "المنصة: {platform} · الجدول: {schedule} ({timezone}) · المواضيع: {topics} · "
+        "اللغة: {lang_code}",
+        "en": "Platform: {platform} · schedule: {schedule} ({timezone}) · topics: {topics} · "
+        "language: {lang_code}",
+    },
+    "cmd_all_topics": {"ar": "كل المواضيع", "en": "every topic"},
+    "cmd_stats_title": {"ar": "إحصاءات", "en": "Statistics"},
+    "cmd_stats_feeds": {
+        "ar": "الخلاصات: {count} (موقوفة {paused}، متعثرة {failing})",
+        "en": "Feeds: {count} ({paused} paused, {failing} failing)",
+    },
+    "cmd_stats_articles": {
+        "ar": "الأخبار المحفوظة: {count} (اليوم {today})",
+        "en": "Stored articles: {count} ({today} today)",
+    },
+    "cmd_stats_stories": {"ar": "قصص اليوم: {count}", "en": "Stories today: {count}"},
+    "cmd_stats_subscribers": {
+        "ar": "المشتركون: {count} (نشطون {active})",
+        "en": "Subscribers: {count} ({active} active)",
+    },
+    "cmd_stats_topics": {
+        "ar": "المواضيع: {taxonomy} من التصنيف و{keyphrases} عبارة مكتشفة",
+        "en": "Topics: {taxonomy} in the taxonomy, {keyphrases} found keyphrases",
+    },
 }
 
 _MONTHS_AR = [

@@ -44,6 +44,7 @@ __all__ = [
     "Store",
     "StoredSummary",
     "TopicRow",
+    "record_sent",
     "sqlite_url",
 ]
 
@@ -297,7 +298,9 @@ class Store:
                 )
             )
 
-    async def add_feed(self, url: str, name: str, now: datetime, *, title: str | None = None) -> Feed:
+    async def add_feed(
+        self, url: str, name: str, now: datetime, *, title: str | None = None
+    ) -> Feed:
         """Add a feed on an admin's request (origin "admin", due at once) and return it.
 
         A feed with the same URL (compared in canonical form, against both the configured and
@@ -619,13 +622,8 @@ class Store:
 
     async def mark_sent(self, destination: str, article_ids: Sequence[int], now: datetime) -> None:
         """Remember that ``destination`` was sent these articles (idempotent)."""
-        if not article_ids:
-            return
         async with self._write() as conn:
-            statement = _insert_ignore(conn, sent_items).values(
-                [{"destination": destination, "article_id": i, "sent_at": now} for i in article_ids]
-            )
-            await conn.execute(statement)
+            await record_sent(conn, destination, article_ids, now)
 
     # -- topics, stories, related, search ------------------------------------------------
 
@@ -1004,6 +1002,18 @@ def _topic(row: sa.RowMapping) -> TopicRow:
         origin=row["origin"],
         match_key=row["match_key"],
     )
+
+
+async def record_sent(
+    conn: AsyncConnection, destination: str, article_ids: Sequence[int], now: datetime
+) -> None:
+    """``Store.mark_sent`` on an open write transaction (the outbox's ``also`` callback)."""
+    if article_ids:
+        await conn.execute(
+            _insert_ignore(conn, sent_items).values(
+                [{"destination": destination, "article_id": i, "sent_at": now} for i in article_ids]
+            )
+        )
 
 
 def _upgrade(connection: Connection) -> None:

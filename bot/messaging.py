@@ -1,0 +1,154 @@
+"""Chat delivery, wired: the outbox, the sender loop and the chat adapters that are configured.
+
+``Messaging`` is started after the store and before the scheduler, and stopped in reverse: the
+sender stops claiming (parts in flight finish; a crash is covered by their leases), then the
+adapters stop. With no chat platform configured it holds only the outbox and does nothing.
+
+It also owns what happens around delivery: personal digests for subscribers at their chosen
+time, deactivating a subscriber who blocked the bot or a destination the bot was removed from
+(with a notice to the admins), and posting admin notices.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.commands import Commands, TopicLookup, personal_destination
+from bot.config import Settings
+from bot.delivery import build_digest, telegram_payloads
+from bot.sender import Sender, Transport
+from bot.telegram_bot import TelegramBot, TelegramTransport
+from digests.fetch import Fetcher
+from digests.outbox import Outbox, OutboxMessage
+from digests.pipeline import utcnow
+from digests.ratelimit import RateLimiter
+from digests.store import Store, record_sent
+from digests.topics import Taxonomy
+
+__all__ = ["Messaging"]
+
+log = logging.getLogger(__name__)
+
+
+class Messaging:
+    """The outbox, the sender and the Telegram bot (when TELEGRAM_BOT_TOKEN is set)."""
+
+    def __init__(
+        self, settings: Settings, store: Store, fetcher: Fetcher, taxonomy: Taxonomy
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self.outbox = Outbox(store)
+        self.commands = Commands(
+            store,
+            settings,
+            fetcher,
+            TopicLookup(taxonomy),
+            allow_private=settings.admin.allow_private_feed_urls,
+        )
+        self.telegram: TelegramBot | None = None
+        transports: dict[str, Transport] = {}
+        limiters: dict[str, RateLimiter] = {}
+        token = settings.secrets.telegram_bot_token
+        if token is not None:
+            limiter = RateLimiter.telegram()
+            self.telegram = TelegramBot(
+                token.get_secret_value(), settings.telegram, self.commands, limiter=limiter
+            )
+            transports["telegram"] = TelegramTransport(self.telegram.application)
+            limiters["telegram"] = limiter
+        self.sender = Sender(self.outbox, transports, limiters, on_gone=self._gone)
+        self.disabled: set[str] = set()
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def bot_username(self) -> str | None:
+        """The Telegram bot's @username (for deep links), once started."""
+        return self.telegram.username if self.telegram else None
+
+    async def start(self) -> None:
+        """Start the chat adapters, then the sender loop."""
+        if self.telegram is not None:
+            await self.telegram.start()
+            self._task = asyncio.create_task(self.sender.run(self._stop))
+
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Stop claiming parts, let the ones in flight finish, then stop the adapters."""
+        self._stop.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, grace_seconds)
+            except TimeoutError:
+                log.warning("delivery still busy at shutdown; leases cover the rest")
+        if self.telegram is not None:
+            await self.telegram.stop()
+
+    async def personal_digests(self, now: datetime | None = None) -> int:
+        """Queue the personal digest of every subscriber whose time has come; returns how many."""
+        if self.telegram is None or not self._settings.telegram.personal_digests:
+            return 0
+        now = now or utcnow()
+        subscriptions = self.commands.subscriptions
+        queued = 0
+        for subscriber in await subscriptions.due_personal_digests(now):
+            slugs = [topic.slug for topic in await subscriptions.followed(subscriber)]
+            if slugs:
+                destination = personal_destination(subscriber, slugs)
+                prepared = await build_digest(self._store, destination, now)
+                if prepared.digest.items:
+
+                    async def mark(
+                        conn: AsyncConnection,
+                        name: str = destination.name,
+                        ids: tuple[int, ...] = prepared.article_ids,
+                    ) -> None:
+                        await record_sent(conn, name, ids, now)
+
+                    await self.outbox.enqueue(
+                        destination.name,
+                        "telegram",
+                        subscriber.chat_id,
+                        None,
+                        f"{destination.name}|{now:%Y-%m-%d}",
+                        telegram_payloads(prepared.digest, destination, self.bot_username),
+                        now,
+                        also=mark,
+                    )
+                    queued += 1
+            await subscriptions.mark_personal_sent(subscriber, now)
+        return queued
+
+    async def notify_admins(self, text: str) -> None:
+        """Post a notice to the admin chat, if one is configured."""
+        chat = self._settings.telegram.admin_chat_id
+        if self.telegram is None or chat is None:
+            log.warning("admin notice (no admin chat configured): %s", text)
+            return
+        now = utcnow()
+        payload = json.dumps({"text": _escape(text), "disable_preview": True}, ensure_ascii=False)
+        await self.outbox.enqueue(
+            "admin", "telegram", str(chat), None, f"admin|{now.isoformat()}", [payload], now
+        )
+
+    async def _gone(self, message: OutboxMessage, error: str) -> None:
+        if message.destination.startswith("personal:"):
+            count = await self.commands.subscriptions.deactivate(message.platform, message.chat)
+            log.info("subscriber deactivated (%s): %d", error, count)
+            return
+        if message.destination == "admin":
+            return
+        self.disabled.add(message.destination)
+        await self.notify_admins(
+            f"تعذر النشر في الوجهة {message.destination} ({message.chat}): {error}. "
+            "أوقفت الوجهة حتى إعادة التشغيل."
+        )
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

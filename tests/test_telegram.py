@@ -1,0 +1,124 @@
+"""The bot as a Telegram user meets it: the real service, python-telegram-bot, and the local
+fake Bot API on 127.0.0.1 (tests/fake_telegram.py) which enforces the platform's rules."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import load_settings
+from bot.service import run_service
+from digests.store import Store
+from tests.fake_telegram import FakeTelegram, fake_telegram  # noqa: F401  (fixture)
+from tests.feedserver import FeedServer
+from tests.fixtures import STORIES, rss
+
+TAXONOMY = Path(__file__).parents[1] / "config" / "topics.toml"
+ADMIN, USER, CHANNEL, ADMIN_CHAT = 1001, 2002, -1001234567890, -1009999
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def write_config(tmp_path: Path, server: FeedServer, fake: FakeTelegram, extra: str = "") -> Path:
+    path = tmp_path / "newsdigest.toml"
+    path.write_text(
+        f'[storage]\ndata_dir = "{tmp_path / "data"}"\n\n'
+        "[poll]\ntimeout_seconds = 2\ntick_seconds = 1\nper_host_concurrency = 8\n"
+        "full_content_min_chars = 150\n\n"
+        f'[topics]\ntaxonomy_file = "{TAXONOMY}"\n\n'
+        f'[telegram]\nbase_url = "{fake.base_url}"\nbase_file_url = "{fake.base_file_url}"\n'
+        f"admin_ids = [{ADMIN}]\nadmin_chat_id = {ADMIN_CHAT}\npoll_timeout_seconds = 1\n\n"
+        "[admin]\nallow_private_feed_urls = true\n\n"
+        f'[[feeds]]\nname = "مصدر الاختبار"\nurl = "{server.url("/rss")}"\n\n'
+        '[[destinations]]\nname = "channel"\nplatform = "telegram"\n'
+        f'chat = "{CHANNEL}"\nschedule = "0 8 * * *"\ndigest_on_start = true\n{extra}',
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+async def running(
+    tmp_path: Path,
+    feed_server: FeedServer,
+    fake_telegram: FakeTelegram,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[tuple[FakeTelegram, Path]]:
+    """The whole service running against the fixture feed server and the fake Bot API."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    feed_server.add("/rss", rss(feed_server.base))
+    fake_telegram.add_chat(CHANNEL, "channel", title="قناة الأخبار")
+    fake_telegram.add_chat(ADMIN_CHAT, "supergroup", title="المشرفون")
+    config = write_config(tmp_path, feed_server, fake_telegram)
+    settings = load_settings(
+        config, environ={"TELEGRAM_BOT_TOKEN": fake_telegram.token}, dotenv=None
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_service(settings, stop=stop))
+    await fake_telegram.wait_for_request("getUpdates", 1, 10)
+    yield fake_telegram, tmp_path
+    stop.set()
+    await asyncio.wait_for(task, 20)
+
+
+def shown(message: dict[str, Any]) -> str:
+    """What a message shows, without the invisible bidi isolates around Latin and digits."""
+    return str(message["visible_text"]).replace("\u2068", "").replace("\u2069", "")
+
+
+def texts(fake: FakeTelegram, chat: int) -> list[str]:
+    return [shown(m) for m in fake.sent(chat)]
+
+
+async def digest_posted(fake: FakeTelegram, within: float = 20) -> str:
+    """Wait until the channel has every story, then return what it was sent."""
+    deadline = asyncio.get_running_loop().time() + within
+    while asyncio.get_running_loop().time() < deadline:
+        posted = "\n".join(texts(fake, CHANNEL))
+        if all(story.title in posted for story in STORIES):
+            return posted
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"digest incomplete: {texts(fake, CHANNEL)} rejected={fake.rejected}")
+
+
+async def test_channel_gets_the_digest_on_schedule(running: tuple[FakeTelegram, Path]) -> None:
+    fake, _ = running
+    posted = await digest_posted(fake)
+    assert "موجز الأخبار" in posted
+    assert not fake.rejected  # every part passed the Bot API's HTML and length rules
+    assert all(m.get("parse_mode") == "HTML" for m in fake.sent(CHANNEL))
+
+
+async def test_search_from_a_user_in_arabic(running: tuple[FakeTelegram, Path]) -> None:
+    fake, _ = running
+    await digest_posted(fake)  # polled by now
+
+    fake.inject_message(USER, USER, "/search الفائدة")
+    reply = await fake.wait_for_sent(lambda m: m["chat_id"] == USER, timeout=10)
+
+    assert STORIES[0].title in shown(reply)
+    fake.inject_message(USER, USER, "/nosuchcommand")
+    unknown = await fake.wait_for_sent(
+        lambda m: m["chat_id"] == USER and "nosuchcommand" in m["visible_text"], timeout=10
+    )
+    assert "/help" in shown(unknown)
+
+
+async def test_admin_commands_refuse_everyone_else(running: tuple[FakeTelegram, Path]) -> None:
+    fake, tmp_path = running
+    await digest_posted(fake)
+
+    fake.inject_message(USER, USER, "/pausefeed مصدر الاختبار")
+    refusal = await fake.wait_for_sent(lambda m: m["chat_id"] == USER, timeout=10)
+    fake.inject_message(ADMIN, ADMIN, "/stats")
+    stats = await fake.wait_for_sent(lambda m: m["chat_id"] == ADMIN, timeout=10)
+
+    assert "مشرف" in shown(refusal) and "5" in shown(stats)
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'newsdigest.sqlite3'}")
+    try:
+        assert not any(f.paused for f in await store.list_feeds())  # nothing changed
+    finally:
+        await store.close()
