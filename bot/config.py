@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
@@ -58,6 +59,7 @@ DEFAULT_CONFIG = Path("config/newsdigest.toml")
 ENV_SECRETS = {
     "NEWSDIGEST_DATABASE_URL": "database_url",
     "TELEGRAM_BOT_TOKEN": "telegram_bot_token",
+    "TELEGRAM_WEBHOOK_SECRET": "telegram_webhook_secret",
     "SLACK_BOT_TOKEN": "slack_bot_token",
     "SLACK_APP_TOKEN": "slack_app_token",
     "SLACK_SIGNING_SECRET": "slack_signing_secret",
@@ -235,6 +237,19 @@ class TelegramSettings(_Section):
         None,
         description="A chat whose administrators are admins too; admin notices are posted there.",
     )
+    mode: Literal["polling", "webhook"] = Field(
+        "polling",
+        description="How updates arrive: long polling, or a webhook Telegram calls (needs "
+        "webhook_url and TELEGRAM_WEBHOOK_SECRET).",
+    )
+    webhook_url: str | None = Field(
+        None,
+        description="Webhook mode: the public https URL Telegram posts updates to (your "
+        "reverse proxy forwards it to webhook_listen:webhook_port/webhook_path).",
+    )
+    webhook_listen: str = Field("127.0.0.1", description="Webhook mode: address to listen on.")
+    webhook_port: int = Field(8443, ge=1, le=65535, description="Webhook mode: port.")
+    webhook_path: str = Field("telegram", description="Webhook mode: URL path to serve.")
     poll_timeout_seconds: int = Field(
         25, ge=0, le=50, description="Long-polling timeout of getUpdates."
     )
@@ -268,6 +283,21 @@ class Secrets(_Section):
         None, description="NEWSDIGEST_DATABASE_URL: SQLAlchemy URL of an external database."
     )
     telegram_bot_token: SecretStr | None = Field(None, description="TELEGRAM_BOT_TOKEN.")
+    telegram_webhook_secret: SecretStr | None = Field(
+        None,
+        description="TELEGRAM_WEBHOOK_SECRET: the secret_token Telegram sends with every "
+        "webhook call (1-256 of A-Z a-z 0-9 _ -); calls without it are refused.",
+    )
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
     slack_bot_token: SecretStr | None = Field(None, description="SLACK_BOT_TOKEN (xoxb-…).")
     slack_app_token: SecretStr | None = Field(None, description="SLACK_APP_TOKEN (xapp-…).")
     slack_signing_secret: SecretStr | None = Field(None, description="SLACK_SIGNING_SECRET.")
@@ -304,6 +334,16 @@ class Settings(_Section):
                     key = "url" if label == "feeds" else "name"
                     raise ValueError(f"{label}[{index}].{key} {value!r} appears twice")
                 seen.add(value)
+        return self
+
+    @model_validator(mode="after")
+    def _telegram_webhook(self) -> Settings:
+        if self.telegram.mode == "webhook" and (
+            self.telegram.webhook_url is None or self.secrets.telegram_webhook_secret is None
+        ):
+            raise ValueError(
+                "telegram.mode = webhook needs telegram.webhook_url and TELEGRAM_WEBHOOK_SECRET"
+            )
         return self
 
     @model_validator(mode="after")

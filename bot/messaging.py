@@ -57,8 +57,13 @@ class Messaging:
         token = settings.secrets.telegram_bot_token
         if token is not None:
             limiter = RateLimiter.telegram()
+            secret = settings.secrets.telegram_webhook_secret
             self.telegram = TelegramBot(
-                token.get_secret_value(), settings.telegram, self.commands, limiter=limiter
+                token.get_secret_value(),
+                settings.telegram,
+                self.commands,
+                limiter=limiter,
+                webhook_secret=secret.get_secret_value() if secret else None,
             )
             transports["telegram"] = TelegramTransport(self.telegram.application)
             limiters["telegram"] = limiter

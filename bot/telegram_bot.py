@@ -156,6 +156,7 @@ class TelegramBot:
         *,
         request: HTTPXRequest | None = None,
         limiter: RateLimiter | None = None,
+        webhook_secret: str | None = None,
     ) -> None:
         builder = ApplicationBuilder().token(token).base_url(settings.base_url)
         builder = builder.base_file_url(settings.base_file_url)
@@ -164,6 +165,7 @@ class TelegramBot:
         self.application = builder.build()
         self._settings = settings
         self._commands = commands
+        self._webhook_secret = webhook_secret
         self._admin_cache: dict[int, tuple[float, frozenset[int]]] = {}
         # Shared with the outbox sender, so replies and digests keep to the same limits.
         self.limiter = limiter or RateLimiter.telegram()
@@ -184,12 +186,23 @@ class TelegramBot:
         self.username = app.bot.username
         await self._set_commands()
         assert app.updater is not None
-        await app.updater.start_polling(
-            poll_interval=0,
-            timeout=self._settings.poll_timeout_seconds,
-            allowed_updates=["message", "callback_query"],
-            drop_pending_updates=False,
-        )
+        if self._settings.mode == "webhook":
+            # PTB's webhook server refuses (403) any call without this secret_token header.
+            await app.updater.start_webhook(
+                listen=self._settings.webhook_listen,
+                port=self._settings.webhook_port,
+                url_path=self._settings.webhook_path,
+                webhook_url=self._settings.webhook_url,
+                secret_token=self._webhook_secret,
+                allowed_updates=["message", "callback_query"],
+            )
+        else:
+            await app.updater.start_polling(
+                poll_interval=0,
+                timeout=self._settings.poll_timeout_seconds,
+                allowed_updates=["message", "callback_query"],
+                drop_pending_updates=False,
+            )
         await app.start()
         log.info("telegram bot @%s started", self.username)
 

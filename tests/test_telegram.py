@@ -4,15 +4,18 @@ fake Bot API on 127.0.0.1 (tests/fake_telegram.py) which enforces the platform's
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from bot.config import load_settings
 from bot.service import run_service
 from digests.store import Store
+from digests.subscriptions import Subscriptions
 from tests.fake_telegram import FakeTelegram, fake_telegram  # noqa: F401  (fixture)
 from tests.feedserver import FeedServer
 from tests.fixtures import STORIES, rss
@@ -122,3 +125,103 @@ async def test_admin_commands_refuse_everyone_else(running: tuple[FakeTelegram, 
         assert not any(f.paused for f in await store.list_feeds())  # nothing changed
     finally:
         await store.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def command_update(update_id: int, user: int, text: str) -> dict[str, Any]:
+    """A Bot API Update for a /command in a private chat, as Telegram would post it."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1_764_000_000,
+            "chat": {"id": user, "type": "private", "first_name": "قارئ"},
+            "from": {"id": user, "is_bot": False, "first_name": "قارئ"},
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+        },
+    }
+
+
+async def test_webhook_mode_checks_the_secret_token(
+    tmp_path: Path,
+    feed_server: FeedServer,
+    fake_telegram: FakeTelegram,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    feed_server.add("/rss", rss(feed_server.base))
+    fake_telegram.add_chat(CHANNEL, "channel", title="قناة")
+    port = free_port()
+    config = write_config(tmp_path, feed_server, fake_telegram)
+    text = config.read_text(encoding="utf-8").replace(
+        "poll_timeout_seconds = 1\n",
+        f'poll_timeout_seconds = 1\nmode = "webhook"\n'
+        f'webhook_url = "https://news.example/telegram"\nwebhook_port = {port}\n',
+    )
+    config.write_text(text, encoding="utf-8")
+    secret = "s3cret-token_for-tests"
+    environ = {"TELEGRAM_BOT_TOKEN": fake_telegram.token, "TELEGRAM_WEBHOOK_SECRET": secret}
+    settings = load_settings(config, environ=environ, dotenv=None)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_service(settings, stop=stop))
+    try:
+        await fake_telegram.wait_for_request("setWebhook", 1, 10)
+        url = f"http://127.0.0.1:{port}/telegram"
+        async with httpx.AsyncClient() as client:
+            for _ in range(50):  # the webhook server starts right after setWebhook
+                try:
+                    forged = await client.post(url, json=command_update(1, USER, "/help"))
+                    break
+                except httpx.ConnectError:
+                    await asyncio.sleep(0.1)
+            wrong = await client.post(
+                url,
+                json=command_update(2, USER, "/help"),
+                headers={"X-Telegram-Bot-Api-Secret-Token": "guess"},
+            )
+            right = await client.post(
+                url,
+                json=command_update(3, USER, "/help"),
+                headers={"X-Telegram-Bot-Api-Secret-Token": secret},
+            )
+        assert (forged.status_code, wrong.status_code, right.status_code) == (403, 403, 200)
+        reply = await fake_telegram.wait_for_sent(lambda m: m["chat_id"] == USER, timeout=10)
+        assert "/search" in shown(reply)
+        await asyncio.sleep(0.3)
+        assert len(fake_telegram.sent(USER)) == 1  # only the call with the secret was handled
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 20)
+
+
+async def test_a_subscriber_who_blocked_the_bot_is_deactivated(
+    running: tuple[FakeTelegram, Path],
+) -> None:
+    fake, tmp_path = running
+    await digest_posted(fake)
+    fake.inject_message(USER, USER, "/follow الاقتصاد")
+    await fake.wait_for_sent(lambda m: m["chat_id"] == USER, timeout=10)
+    fake.block(USER)
+    # The schedule is stored (its reply is refused: blocked), so the personal digest is due at
+    # once, and Telegram answers it with 403 too.
+    fake.inject_message(USER, USER, "/schedule 00:00 UTC")
+
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'newsdigest.sqlite3'}")
+    try:
+        subscriptions = Subscriptions(store)
+        for _ in range(100):
+            subscriber = await subscriptions.get("telegram", str(USER))
+            if subscriber is not None and not subscriber.active:
+                break
+            await asyncio.sleep(0.1)
+        assert subscriber is not None and not subscriber.active
+    finally:
+        await store.close()
+    assert any(r.error_code == 403 and r.params["chat_id"] == USER for r in fake.rejected)
+    assert len(texts(fake, CHANNEL)) >= 1  # the channel was not held back
