@@ -11,7 +11,17 @@ import sys
 
 __all__ = ["CONTEXT_KEYS", "setup_logging"]
 
-CONTEXT_KEYS = ("feed_id", "feed_url", "article_id", "article_url", "destination")
+CONTEXT_KEYS = (
+    "feed_id",
+    "feed_url",
+    "article_id",
+    "article_url",
+    "destination",
+    "chat",
+    "platform",
+    "user",
+    "admin",
+)
 
 
 class _ContextFormatter(logging.Formatter):
