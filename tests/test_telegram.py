@@ -18,10 +18,20 @@ from digests.store import Store
 from digests.subscriptions import Subscriptions
 from tests.fake_telegram import FakeTelegram, fake_telegram  # noqa: F401  (fixture)
 from tests.feedserver import FeedServer
-from tests.fixtures import STORIES, rss
+from tests.fixtures import STORIES, Story, rss
 
 TAXONOMY = Path(__file__).parents[1] / "config" / "topics.toml"
 ADMIN, USER, CHANNEL, ADMIN_CHAT = 1001, 2002, -1001234567890, -1009999
+# Written for these tests.
+IRAN_STORY = Story(
+    "iran-talks",
+    "جولة جديدة من المحادثات النووية بين إيران والوكالة الدولية",
+    (
+        "استأنفت طهران والوكالة الدولية للطاقة الذرية محادثاتهما بشأن البرنامج النووي "
+        "الإيراني، في جولة جديدة تستمر يومين في فيينا.",
+        "وقال مسؤول إيراني إن بلاده مستعدة للتعاون إذا رفعت العقوبات المفروضة عليها.",
+    ),
+)
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
@@ -52,7 +62,7 @@ async def running(
 ) -> AsyncIterator[tuple[FakeTelegram, Path]]:
     """The whole service running against the fixture feed server and the fake Bot API."""
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    feed_server.add("/rss", rss(feed_server.base))
+    feed_server.add("/rss", rss(feed_server.base, (*STORIES, IRAN_STORY)))
     fake_telegram.add_chat(CHANNEL, "channel", title="قناة الأخبار")
     fake_telegram.add_chat(ADMIN_CHAT, "supergroup", title="المشرفون")
     config = write_config(tmp_path, feed_server, fake_telegram)
@@ -99,10 +109,11 @@ async def test_search_from_a_user_in_arabic(running: tuple[FakeTelegram, Path]) 
     fake, _ = running
     await digest_posted(fake)  # polled by now
 
-    fake.inject_message(USER, USER, "/search الفائدة")
+    fake.inject_message(USER, USER, "/search إيران")
     reply = await fake.wait_for_sent(lambda m: m["chat_id"] == USER, timeout=10)
 
-    assert STORIES[0].title in shown(reply)
+    assert IRAN_STORY.title in shown(reply) and "<b>" in reply["text"]  # the match is marked
+    assert STORIES[0].title not in shown(reply)
     fake.inject_message(USER, USER, "/nosuchcommand")
     unknown = await fake.wait_for_sent(
         lambda m: m["chat_id"] == USER and "nosuchcommand" in m["visible_text"], timeout=10
