@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 
 import pytest
@@ -19,8 +20,13 @@ from digests.ratelimit import (
 )
 
 
+def unpaced() -> RateLimiter:
+    """Telegram's documented limits alone, without the pacing rule (to test each limit)."""
+    return RateLimiter(tuple(rule for rule in telegram_rules() if rule.name != "pace"))
+
+
 def test_one_chat_gets_one_message_a_second() -> None:
-    limiter = RateLimiter.telegram()
+    limiter = unpaced()
     assert limiter.delay("42", 0.0) == 0.0
     limiter.record("42", 0.0)
 
@@ -31,7 +37,7 @@ def test_one_chat_gets_one_message_a_second() -> None:
 
 
 def test_many_chats_share_the_global_limit() -> None:
-    limiter = RateLimiter.telegram()
+    limiter = unpaced()
     for user in range(30):
         assert limiter.delay(str(user), 0.5) == 0.0
         limiter.record(str(user), 0.5)
@@ -42,7 +48,7 @@ def test_many_chats_share_the_global_limit() -> None:
 
 
 def test_a_group_gets_twenty_messages_a_minute_and_a_user_is_not_a_group() -> None:
-    limiter = RateLimiter.telegram()
+    limiter = unpaced()
     for second in range(20):
         for chat in ("-100123", "42"):
             assert limiter.delay(chat, float(second)) == 0.0
@@ -81,7 +87,7 @@ def test_retry_after_penalises_one_chat_or_everything() -> None:
 
 
 def test_idle_chats_and_spent_penalties_are_forgotten() -> None:
-    limiter = RateLimiter.telegram()
+    limiter = unpaced()
     for n in range(1000):
         limiter.record(f"-{n}", n / 100)
         limiter.penalise(str(n), n / 100 + 1)
@@ -152,3 +158,17 @@ def test_sends_that_respect_delay_never_overfill_a_window(
             for first, later in zip(series, series[rule.limit.count :], strict=False):
                 # The (count+1)-th send after `first` comes when `first` has left the window.
                 assert first + rule.limit.seconds <= later, (rule.name, first, later)
+
+
+def test_telegram_pacing_spreads_the_thirty_a_second() -> None:
+    limiter = RateLimiter.telegram()
+    now, sends = 0.0, []
+    for n in range(90):  # 90 different chats, as fast as the limiter allows
+        chat = str(n)
+        while (wait := limiter.delay(chat, now)) > 0:
+            now += wait
+        limiter.record(chat, now)
+        sends.append(now)
+    assert all(b - a >= 1 / 30 - 1e-9 for a, b in itertools.pairwise(sends))
+    assert max(sum(1 for t in sends if start <= t < start + 0.1) for start in sends) <= 4
+    assert sends[-1] <= 3.0  # still 30 a second
