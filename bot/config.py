@@ -45,6 +45,7 @@ __all__ = [
     "DestinationSettings",
     "Secrets",
     "Settings",
+    "SlackSettings",
     "StorageSettings",
     "TelegramSettings",
     "TopicsSettings",
@@ -88,14 +89,16 @@ class DestinationSettings(_Section):
         pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$",
         description="Unique name (lower-case letters, digits, - and _).",
     )
-    platform: Literal["console", "telegram"] = Field(
+    platform: Literal["console", "telegram", "slack"] = Field(
         "console",
-        description="Where to post: console prints to the terminal; telegram posts to `chat`.",
+        description="Where to post: console prints to the terminal; telegram and slack post "
+        "to `chat`.",
     )
     chat: str | None = Field(
         None,
-        description="Telegram: the chat id (-100… for channels and groups) or @channelname.",
-        pattern=r"^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31})$",
+        description="Telegram: the chat id (-100… for channels and groups) or @channelname; "
+        "Slack: the channel id (C…).",
+        pattern=r"^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31}|[CGD][A-Z0-9]{6,20})$",
     )
     thread_id: int | None = Field(
         None, ge=1, description="Telegram: the forum topic (message_thread_id) to post in."
@@ -154,8 +157,13 @@ class DestinationSettings(_Section):
 
     @model_validator(mode="after")
     def _target(self) -> DestinationSettings:
-        if self.platform == "telegram" and self.chat is None:
-            raise ValueError(f"destination {self.name!r} posts to Telegram: set its chat")
+        if self.platform != "console" and self.chat is None:
+            raise ValueError(f"destination {self.name!r} posts to {self.platform}: set its chat")
+        slack_id = self.chat is not None and self.chat[:1] in "CGD"
+        if self.platform == "slack" and not slack_id:
+            raise ValueError(f"destination {self.name!r}: a Slack chat is a channel id (C…)")
+        if self.platform == "telegram" and slack_id:
+            raise ValueError(f"destination {self.name!r}: a Telegram chat is an id or @name")
         return self
 
     @field_validator("schedule")
@@ -258,6 +266,26 @@ class TelegramSettings(_Section):
     )
 
 
+class SlackSettings(_Section):
+    """The Slack app (on when SLACK_BOT_TOKEN is set)."""
+
+    base_url: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
+    mode: Literal["socket", "http"] = Field(
+        "socket",
+        description="How events arrive: Socket Mode (SLACK_APP_TOKEN) or HTTP requests signed "
+        "with SLACK_SIGNING_SECRET.",
+    )
+    http_listen: str = Field("127.0.0.1", description="HTTP mode: address to listen on.")
+    http_port: int = Field(3000, ge=1, le=65535, description="HTTP mode: port.")
+    http_path: str = Field("/slack/events", description="HTTP mode: request URL path.")
+    admin_ids: tuple[str, ...] = Field(
+        (), description="Slack user ids allowed to run admin subcommands."
+    )
+    admin_channel: str | None = Field(
+        None, description="A channel id for admin notices (a destination that stopped)."
+    )
+
+
 class AdminSettings(_Section):
     """What admins may do from chat."""
 
@@ -317,6 +345,7 @@ class Settings(_Section):
     telegram: TelegramSettings = Field(
         default_factory=TelegramSettings, description="The Telegram bot."
     )
+    slack: SlackSettings = Field(default_factory=SlackSettings, description="The Slack app.")
     admin: AdminSettings = Field(default_factory=AdminSettings, description="Admin rights.")
     feeds: tuple[FeedSettings, ...] = Field((), description="The feeds to poll.")
     destinations: tuple[DestinationSettings, ...] = Field((), description="Where digests go.")
@@ -344,6 +373,23 @@ class Settings(_Section):
             raise ValueError(
                 "telegram.mode = webhook needs telegram.webhook_url and TELEGRAM_WEBHOOK_SECRET"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _slack_tokens(self) -> Settings:
+        uses_slack = any(d.platform == "slack" for d in self.destinations)
+        if uses_slack and self.secrets.slack_bot_token is None:
+            raise ValueError("a destination posts to Slack but SLACK_BOT_TOKEN is not set")
+        if self.secrets.slack_bot_token is not None:
+            needed = {
+                "socket": ("slack_app_token", "SLACK_APP_TOKEN"),
+                "http": (
+                    "slack_signing_secret",
+                    "SLACK_SIGNING_SECRET",
+                ),
+            }[self.slack.mode]
+            if getattr(self.secrets, needed[0]) is None:
+                raise ValueError(f"slack.mode = {self.slack.mode} needs {needed[1]}")
         return self
 
     @model_validator(mode="after")
@@ -477,6 +523,7 @@ def reference_markdown() -> str:
         ("log", LogSettings, "[log]"),
         ("topics", TopicsSettings, "[topics]"),
         ("telegram", TelegramSettings, "[telegram]"),
+        ("slack", SlackSettings, "[slack]"),
         ("admin", AdminSettings, "[admin]"),
         ("summary.llm", LLMSettings, "[summary.llm] (optional: summaries by a language model)"),
         ("feeds", FeedSettings, "[[feeds]] (one table per feed)"),

@@ -22,11 +22,19 @@ from digests.digest import StoryCandidate, StoryTopic, compose
 from digests.i18n import Language
 from digests.models import Article, Digest, TopicRef
 from digests.outbox import Outbox
+from digests.render_slack import render_slack
 from digests.render_telegram import render_telegram
 from digests.render_text import render_text
 from digests.store import Store, TopicRow, record_sent
 
-__all__ = ["ConsoleSender", "PreparedDigest", "build_digest", "post_digest", "telegram_payloads"]
+__all__ = [
+    "ConsoleSender",
+    "PreparedDigest",
+    "build_digest",
+    "payloads",
+    "post_digest",
+    "telegram_payloads",
+]
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +110,20 @@ def _story_topics(
     return tuple(best.values())
 
 
+def payloads(
+    digest: Digest, destination: DestinationSettings, bot_username: str | None
+) -> list[str]:
+    """The outbox payloads (JSON) of a digest rendered for the destination's platform."""
+    if destination.platform == "slack":
+        return [
+            json.dumps({"text": m.text, "blocks": list(m.blocks)}, ensure_ascii=False)
+            for m in render_slack(
+                digest, language=destination.language, timezone=destination.timezone
+            )
+        ]
+    return telegram_payloads(digest, destination, bot_username)
+
+
 def telegram_payloads(
     digest: Digest, destination: DestinationSettings, bot_username: str | None
 ) -> list[str]:
@@ -161,7 +183,7 @@ async def post_digest(
             destination.chat,
             str(destination.thread_id) if destination.thread_id else None,
             f"{destination.name}|{kind}|{now:%Y-%m-%dT%H:%M}",
-            telegram_payloads(digest, destination, bot_username),
+            payloads(digest, destination, bot_username),
             now,
             also=mark,
         )

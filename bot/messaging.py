@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.commands import Commands, TopicLookup, personal_destination
 from bot.config import Settings
-from bot.delivery import build_digest, telegram_payloads
+from bot.delivery import build_digest, payloads
 from bot.sender import Sender, Transport
+from bot.slack_bot import SlackBot, SlackTransport
 from bot.telegram_bot import TelegramBot, TelegramTransport
 from digests.fetch import Fetcher
 from digests.outbox import Outbox, OutboxMessage
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 
 
 class Messaging:
-    """The outbox, the sender and the Telegram bot (when TELEGRAM_BOT_TOKEN is set)."""
+    """The outbox, the sender, and the Telegram and Slack apps whose tokens are set."""
 
     def __init__(
         self, settings: Settings, store: Store, fetcher: Fetcher, taxonomy: Taxonomy
@@ -67,6 +68,22 @@ class Messaging:
             )
             transports["telegram"] = TelegramTransport(self.telegram.application)
             limiters["telegram"] = limiter
+        self.slack: SlackBot | None = None
+        slack_token = settings.secrets.slack_bot_token
+        if slack_token is not None:
+            app_token, signing = (
+                settings.secrets.slack_app_token,
+                settings.secrets.slack_signing_secret,
+            )
+            self.slack = SlackBot(
+                slack_token.get_secret_value(),
+                settings.slack,
+                self.commands,
+                app_token=app_token.get_secret_value() if app_token else None,
+                signing_secret=signing.get_secret_value() if signing else None,
+            )
+            transports["slack"] = SlackTransport(self.slack.client)
+            limiters["slack"] = RateLimiter.slack()
         self.sender = Sender(self.outbox, transports, limiters, on_gone=self._gone)
         self.disabled: set[str] = set()
         self._stop = asyncio.Event()
@@ -81,6 +98,9 @@ class Messaging:
         """Start the chat adapters, then the sender loop."""
         if self.telegram is not None:
             await self.telegram.start()
+        if self.slack is not None:
+            await self.slack.start()
+        if self.telegram is not None or self.slack is not None:
             self._task = asyncio.create_task(self.sender.run(self._stop))
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
@@ -93,10 +113,14 @@ class Messaging:
                 log.warning("delivery still busy at shutdown; leases cover the rest")
         if self.telegram is not None:
             await self.telegram.stop()
+        if self.slack is not None:
+            await self.slack.stop()
 
     async def personal_digests(self, now: datetime | None = None) -> int:
         """Queue the personal digest of every subscriber whose time has come; returns how many."""
-        if self.telegram is None or not self._settings.telegram.personal_digests:
+        if self.telegram is None and self.slack is None:
+            return 0
+        if not self._settings.telegram.personal_digests:
             return 0
         now = now or utcnow()
         subscriptions = self.commands.subscriptions
@@ -115,13 +139,16 @@ class Messaging:
                     ) -> None:
                         await record_sent(conn, name, ids, now)
 
+                    # Rendered for the subscriber's own platform (model_copy skips the
+                    # destination's validation: a personal destination has no configured chat).
+                    rendered = destination.model_copy(update={"platform": subscriber.platform})
                     await self.outbox.enqueue(
                         destination.name,
-                        "telegram",
+                        subscriber.platform,
                         subscriber.chat_id,
                         None,
                         f"{destination.name}|{now:%Y-%m-%d}",
-                        telegram_payloads(prepared.digest, destination, self.bot_username),
+                        payloads(prepared.digest, rendered, self.bot_username),
                         now,
                         also=mark,
                     )
@@ -130,16 +157,24 @@ class Messaging:
         return queued
 
     async def notify_admins(self, text: str) -> None:
-        """Post a notice to the admin chat, if one is configured."""
-        chat = self._settings.telegram.admin_chat_id
-        if self.telegram is None or chat is None:
-            log.warning("admin notice (no admin chat configured): %s", text)
-            return
+        """Post a notice to the admin chat (Telegram) and admin channel (Slack) configured."""
         now = utcnow()
-        payload = json.dumps({"text": _escape(text), "disable_preview": True}, ensure_ascii=False)
-        await self.outbox.enqueue(
-            "admin", "telegram", str(chat), None, f"admin|{now.isoformat()}", [payload], now
-        )
+        key = f"admin|{now.isoformat()}"
+        told = False
+        chat = self._settings.telegram.admin_chat_id
+        if self.telegram is not None and chat is not None:
+            payload = json.dumps(
+                {"text": _escape(text), "disable_preview": True}, ensure_ascii=False
+            )
+            await self.outbox.enqueue("admin", "telegram", str(chat), None, key, [payload], now)
+            told = True
+        channel = self._settings.slack.admin_channel
+        if self.slack is not None and channel is not None:
+            payload = json.dumps({"text": _escape(text), "blocks": None}, ensure_ascii=False)
+            await self.outbox.enqueue("admin", "slack", channel, None, key + "|s", [payload], now)
+            told = True
+        if not told:
+            log.warning("admin notice (no admin chat configured): %s", text)
 
     async def _gone(self, message: OutboxMessage, error: str) -> None:
         if message.destination.startswith("personal:"):

@@ -100,7 +100,10 @@ def test_secrets_come_from_environment_and_dotenv_and_are_never_shown(
 ) -> None:
     token = "123456:AAHsecret-telegram-token"
     dotenv = tmp_path / ".env"
-    dotenv.write_text("SLACK_BOT_TOKEN=xoxb-from-dotenv\nTELEGRAM_BOT_TOKEN=overridden\n")
+    dotenv.write_text(
+        "SLACK_BOT_TOKEN=xoxb-from-dotenv\nSLACK_APP_TOKEN=xapp-1-dotenv\n"
+        "TELEGRAM_BOT_TOKEN=overridden\n"
+    )
     path = write(tmp_path, "")
     settings = load_settings(path, environ={"TELEGRAM_BOT_TOKEN": token}, dotenv=dotenv)
 
@@ -111,7 +114,7 @@ def test_secrets_come_from_environment_and_dotenv_and_are_never_shown(
     assert token not in repr(settings) and "xoxb-from-dotenv" not in repr(settings)
     shown = redacted(settings)
     assert shown["secrets"]["TELEGRAM_BOT_TOKEN"] == "set (redacted)"
-    assert shown["secrets"]["SLACK_APP_TOKEN"] == "not set"
+    assert shown["secrets"]["SLACK_SIGNING_SECRET"] == "not set"
 
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
     monkeypatch.setenv("NEWSDIGEST_DATABASE_URL", "postgresql+asyncpg://u:pw-secret@db/news")

@@ -1,0 +1,298 @@
+"""The Slack adapter over slack-bolt's ``AsyncApp``: the /news command, buttons and the App Home
+in; command replies and digest parts out. It formats and sends; the logic is ``bot.commands``.
+
+``SlackBot`` runs on the application's event loop, in Socket Mode (app-level token) or as an
+HTTP server whose requests Bolt verifies with the signing secret (stale or forged requests
+are refused). Every handler acks first, then works. ``SlackTransport`` sends outbox parts and
+translates Slack's errors into the sender's.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.commands import Caller, Commands, Reply
+from bot.config import SlackSettings
+from bot.sender import ChatGone, Rejected, RetryLater, Transient
+from digests.i18n import Language
+from digests.render_slack import FOLLOW_TOPIC_ACTION_ID, TOPIC_MORE_ACTION_ID, render_slack
+
+__all__ = ["SlackBot", "SlackTransport", "reply_blocks"]
+
+log = logging.getLogger(__name__)
+
+_GONE = frozenset(
+    {"not_in_channel", "channel_not_found", "is_archived", "account_inactive", "restricted_action"}
+)
+_PRESS = re.compile(r"^press:\d+$")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class SlackTransport:
+    """Sends outbox parts (``{"text", "blocks"}`` JSON) with chat.postMessage."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+
+    async def send(self, chat: str, thread: str | None, payload: str) -> str:
+        """Post one message; Slack's errors become the sender's (see ``bot.sender``).
+
+        ``invalid_blocks`` should never happen (the renderer keeps to the limits); if it does,
+        the event is logged and the message goes out as its plain text instead.
+        """
+        data = json.loads(payload)
+        try:
+            return await self._post(chat, thread, data["text"], data.get("blocks"))
+        except SlackApiError as exc:
+            if exc.response.get("error") != "invalid_blocks":
+                raise _translate(exc) from exc
+            log.error("Slack refused the blocks; sending plain text", extra={"chat": chat})
+            try:
+                return await self._post(chat, thread, data["text"], None)
+            except SlackApiError as again:
+                raise _translate(again) from again
+
+    async def _post(self, chat: str, thread: str | None, text: str, blocks: Any) -> str:
+        try:
+            response = await self._client.chat_postMessage(
+                channel=chat,
+                text=text,
+                blocks=blocks,
+                thread_ts=thread,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise Transient(str(exc) or type(exc).__name__) from exc
+        return str(response.get("ts", ""))
+
+
+def _translate(exc: SlackApiError) -> Exception:
+    error = str(exc.response.get("error", "unknown_error"))
+    status = exc.response.status_code
+    if status == 429 or error == "ratelimited":
+        retry = exc.response.headers.get("Retry-After", "1")
+        return RetryLater(float(retry) if str(retry).isdigit() else 1.0)
+    if error in _GONE:
+        return ChatGone(error)
+    if status >= 500:
+        return Transient(error)
+    return Rejected(error)
+
+
+def reply_blocks(reply: Reply) -> list[dict[str, Any]]:
+    """A command reply as Block Kit: a section per paragraph (mrkdwn, escaped), then buttons."""
+    blocks: list[dict[str, Any]] = []
+    for paragraph in reply.paragraphs:
+        parts = []
+        for span in paragraph:
+            text = _escape(span.text).replace("*", "∗")
+            if span.url and span.url.startswith(("http://", "https://")):
+                text = f"<{_escape(span.url)}|{text.replace('|', '¦')}>"
+            if span.bold and text.strip():
+                text = f"*{text}*"
+            parts.append(text)
+        text = "".join(parts).strip() or "…"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
+    number = 0
+    for row in reply.buttons:
+        elements = []
+        for button in row[:25]:
+            number += 1
+            elements.append(
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": button.label[:75] or "…"},
+                    "action_id": f"press:{number}",
+                    "value": button.data,
+                }
+            )
+        if elements:
+            blocks.append({"type": "actions", "elements": elements})
+    return blocks[:50]
+
+
+class SlackBot:
+    """The Bolt app: handlers registered once, started and stopped explicitly."""
+
+    def __init__(
+        self,
+        bot_token: str,
+        settings: SlackSettings,
+        commands: Commands,
+        *,
+        app_token: str | None = None,
+        signing_secret: str | None = None,
+    ) -> None:
+        self.client = AsyncWebClient(token=bot_token, base_url=settings.base_url)
+        self.client.retry_handlers.clear()  # the outbox and the sender own retrying
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=signing_secret or "socket-mode-has-no-signing-secret",
+            request_verification_enabled=settings.mode == "http",
+        )
+        self._settings = settings
+        self._commands = commands
+        self._app_token = app_token
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self.register()
+
+    def register(self) -> None:
+        """Every handler, in one place."""
+        self.app.command("/news")(self._on_news)
+        self.app.action(_PRESS)(self._on_press)
+        self.app.action(FOLLOW_TOPIC_ACTION_ID)(self._on_follow)
+        self.app.action(TOPIC_MORE_ACTION_ID)(self._on_more)
+        self.app.event("app_home_opened")(self._on_home)
+
+    async def start(self) -> None:
+        """Connect in Socket Mode, or serve HTTP (signature-checked by Bolt)."""
+        if self._settings.mode == "socket":
+            self._socket = AsyncSocketModeHandler(self.app, self._app_token)
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+        else:
+            self._runner = web.AppRunner(self.app.web_app(path=self._settings.http_path))
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, self._settings.http_listen, self._settings.http_port)
+            await site.start()
+        log.info("slack app started (%s mode)", self._settings.mode)
+
+    async def stop(self) -> None:
+        """Disconnect or stop serving, then close the HTTP session."""
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _caller(self, user_id: str, channel_id: str) -> Caller:
+        known = await self._commands.subscriptions.get("slack", user_id)
+        language: Language = known.language if known else "ar"
+        return Caller(
+            platform="slack",
+            user_id=user_id,
+            chat_id=channel_id or user_id,
+            is_admin=user_id in self._settings.admin_ids,
+            language=language,
+        )
+
+    async def _on_news(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
+        """/news <subcommand> …: ack within Slack's 3 seconds, then answer privately."""
+        await ack()
+        caller = await self._caller(command.get("user_id", ""), command.get("channel_id", ""))
+        sub, _, rest = (command.get("text") or "").strip().partition(" ")
+        log.info("/news %s", sub, extra={"platform": "slack", "user": caller.user_id})
+        reply = await self._dispatch(caller, sub.lower(), rest.strip())
+        await self._respond(respond, reply)
+
+    async def _dispatch(self, caller: Caller, sub: str, args: str) -> Reply:
+        c = self._commands
+        words = args.split()
+        match sub:
+            case "" | "help":
+                return await c.help(caller)
+            case "search":
+                return await c.search(caller, args)
+            case "topics":
+                return await c.topics(caller)
+            case "follow":
+                return await c.follow(caller, args)
+            case "unfollow":
+                return await c.unfollow(caller, args)
+            case "mytopics":
+                return await c.mytopics(caller)
+            case "digest":
+                return await c.digest(caller)
+            case "schedule":
+                return await c.schedule(caller, args)
+            case "lang":
+                return await c.lang(caller, words[0] if words else "")
+            case "feeds":
+                return await c.feeds(caller)
+            case "addfeed":
+                url = words[0] if words else ""
+                return await c.addfeed(caller, url, " ".join(words[1:]) or None)
+            case "removefeed":
+                return await c.removefeed(caller, args)
+            case "pausefeed":
+                return await c.pausefeed(caller, args)
+            case "resumefeed":
+                return await c.resumefeed(caller, args)
+            case "stats":
+                return await c.stats(caller)
+            case "destinations":
+                return await c.destinations(caller)
+            case _:
+                return await c.unknown(caller, sub)
+
+    async def _on_press(
+        self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any
+    ) -> None:
+        await ack()
+        caller = await self._caller(*_who(body))
+        await self._respond(respond, await self._commands.press(caller, action.get("value", "")))
+
+    async def _on_follow(
+        self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any
+    ) -> None:
+        await ack()
+        caller = await self._caller(*_who(body))
+        await self._respond(respond, await self._commands.follow(caller, action.get("value", "")))
+
+    async def _on_more(
+        self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any
+    ) -> None:
+        await ack()
+        caller = await self._caller(*_who(body))
+        await self._respond(respond, await self._commands.latest(caller, action.get("value", "")))
+
+    async def _on_home(self, event: dict[str, Any], client: AsyncWebClient) -> None:
+        """The App Home tab: the user's topics and settings, then their latest digest."""
+        user = event.get("user", "")
+        caller = await self._caller(user, user)
+        mine = await self._commands.mytopics(caller)
+        digest = await self._commands.digest(caller) if mine.buttons else None
+        blocks = reply_blocks(mine)
+        if digest is not None and digest.digest is not None:
+            for message in render_slack(
+                digest.digest, language=digest.language, timezone=digest.timezone
+            ):
+                blocks += list(message.blocks)
+        await client.views_publish(user_id=user, view={"type": "home", "blocks": blocks[:100]})
+
+    async def _respond(self, respond: Any, reply: Reply) -> None:
+        await respond(
+            text=reply.text[:3000] or "…",
+            blocks=reply_blocks(reply),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+        if reply.digest is not None:
+            for message in render_slack(
+                reply.digest, language=reply.language, timezone=reply.timezone
+            ):
+                await respond(
+                    text=message.text,
+                    blocks=list(message.blocks),
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
+
+
+def _who(body: dict[str, Any]) -> tuple[str, str]:
+    user = (body.get("user") or {}).get("id", "")
+    channel = (body.get("channel") or {}).get("id", "") or user
+    return user, channel
