@@ -42,7 +42,10 @@ from digests.store import sqlite_url
 __all__ = [
     "DEFAULT_CONFIG",
     "ENV_SECRETS",
+    "DeliverySettings",
     "DestinationSettings",
+    "HealthSettings",
+    "OpsSettings",
     "Secrets",
     "Settings",
     "SlackSettings",
@@ -102,6 +105,10 @@ class DestinationSettings(_Section):
     )
     thread_id: int | None = Field(
         None, ge=1, description="Telegram: the forum topic (message_thread_id) to post in."
+    )
+    slack_threads: bool = Field(
+        False,
+        description="Slack: post a heading message with each story as a reply in its thread.",
     )
     schedule: str = Field(
         "0 8,20 * * *",
@@ -286,6 +293,50 @@ class SlackSettings(_Section):
     )
 
 
+class OpsSettings(_Section):
+    """Operations: the health and metrics endpoint, and the log format."""
+
+    listen: str = Field("127.0.0.1", description="Address of the /healthz and /metrics server.")
+    port: int = Field(
+        9108, ge=0, le=65535, description="Port of the /healthz and /metrics server (0: off)."
+    )
+    json_logs: bool = Field(False, description="Write logs as JSON lines instead of text.")
+
+
+class HealthSettings(_Section):
+    """When admins hear about failing feeds."""
+
+    feed_failing_minutes: int = Field(
+        360,
+        ge=1,
+        le=60 * 24 * 30,
+        description="Tell the admins when a feed has been failing this long (and again when it "
+        "recovers).",
+    )
+    outage_share: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="When at least this share of the feeds polled in one pass fail, it is "
+        "treated as our own network outage: no feed is reported broken for it.",
+    )
+
+
+class DeliverySettings(_Section):
+    """How long news may wait in the outbox, and how long shutdown waits for sends."""
+
+    max_age_minutes: int = Field(
+        720,
+        ge=1,
+        le=60 * 24 * 7,
+        description="A message waiting longer than this is dropped (logged and counted) "
+        "instead of being posted late.",
+    )
+    shutdown_grace_seconds: float = Field(
+        10.0, ge=0, le=300, description="How long shutdown waits for sends in flight."
+    )
+
+
 class AdminSettings(_Section):
     """What admins may do from chat."""
 
@@ -347,6 +398,9 @@ class Settings(_Section):
     )
     slack: SlackSettings = Field(default_factory=SlackSettings, description="The Slack app.")
     admin: AdminSettings = Field(default_factory=AdminSettings, description="Admin rights.")
+    ops: OpsSettings = Field(default_factory=OpsSettings, description="Operations.")
+    health: HealthSettings = Field(default_factory=HealthSettings, description="Feed health.")
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings, description="Delivery.")
     feeds: tuple[FeedSettings, ...] = Field((), description="The feeds to poll.")
     destinations: tuple[DestinationSettings, ...] = Field((), description="Where digests go.")
     secrets: Secrets = Field(default_factory=Secrets, description="From the environment.")
@@ -525,6 +579,9 @@ def reference_markdown() -> str:
         ("telegram", TelegramSettings, "[telegram]"),
         ("slack", SlackSettings, "[slack]"),
         ("admin", AdminSettings, "[admin]"),
+        ("ops", OpsSettings, "[ops]"),
+        ("health", HealthSettings, "[health]"),
+        ("delivery", DeliverySettings, "[delivery]"),
         ("summary.llm", LLMSettings, "[summary.llm] (optional: summaries by a language model)"),
         ("feeds", FeedSettings, "[[feeds]] (one table per feed)"),
         ("destinations", DestinationSettings, "[[destinations]] (one table per destination)"),

@@ -115,11 +115,19 @@ def payloads(
 ) -> list[str]:
     """The outbox payloads (JSON) of a digest rendered for the destination's platform."""
     if destination.platform == "slack":
+        threads = destination.slack_threads
+        messages = render_slack(
+            digest, language=destination.language, timezone=destination.timezone, threads=threads
+        )
         return [
-            json.dumps({"text": m.text, "blocks": list(m.blocks)}, ensure_ascii=False)
-            for m in render_slack(
-                digest, language=destination.language, timezone=destination.timezone
+            json.dumps(
+                {"text": m.text, "blocks": list(m.blocks)}
+                # Replies name the part whose message starts their thread; the sender looks
+                # up its ts once that part is sent (parts of a chat go out in order).
+                | ({"thread_of_part": 1} if threads and index > 1 else {}),
+                ensure_ascii=False,
             )
+            for index, m in enumerate(messages, start=1)
         ]
     return telegram_payloads(digest, destination, bot_username)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -115,6 +115,12 @@ class Messaging:
             await self.telegram.stop()
         if self.slack is not None:
             await self.slack.stop()
+
+    async def drop_stale(self, now: datetime | None = None) -> int:
+        """Drop queued messages older than ``[delivery] max_age_minutes``: late news is no news."""
+        now = now or utcnow()
+        limit = timedelta(minutes=self._settings.delivery.max_age_minutes)
+        return await self.outbox.drop_stale(now - limit, now)
 
     async def personal_digests(self, now: datetime | None = None) -> int:
         """Queue the personal digest of every subscriber whose time has come; returns how many."""

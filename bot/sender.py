@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -140,6 +141,15 @@ class Sender:
         await asyncio.gather(*(self._deliver(message) for message in claimed))
         return len(claimed)
 
+    async def _thread_of(self, message: OutboxMessage) -> str | None:
+        """The thread a part replies in, when its payload names an earlier part of its digest."""
+        if '"thread_of_part"' not in message.payload:
+            return None
+        part = json.loads(message.payload).get("thread_of_part")
+        if not isinstance(part, int):
+            return None
+        return await self._outbox.message_id_of(message.digest_key, part)
+
     async def _deliver(self, message: OutboxMessage) -> None:
         limiter = self._limiters.get(message.platform)
         context = {"destination": message.destination, "chat": message.chat}
@@ -151,8 +161,9 @@ class Sender:
                 await asyncio.sleep(wait)
             limiter.record(message.chat, self._monotonic())
         transport = self._transports[message.platform]
+        thread = message.thread or await self._thread_of(message)
         try:
-            message_id = await transport.send(message.chat, message.thread, message.payload)
+            message_id = await transport.send(message.chat, thread, message.payload)
         except RetryLater as exc:
             if limiter is not None:
                 chat = None if exc.everything else message.chat

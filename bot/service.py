@@ -177,6 +177,7 @@ class Service:
         first = not self._first_tick_done
         self._first_tick_done = True
         if self._messaging is not None:
+            await self._messaging.drop_stale()
             await self._messaging.personal_digests()
         for destination in self._app.settings.destinations:
             if destination.breaking_topics:
@@ -227,6 +228,6 @@ async def run_service(settings: Settings, *, stop: asyncio.Event | None = None) 
             service.start()
             await stop.wait()
             log.info("shutdown requested")
-            await service.stop()
+            await service.stop(settings.delivery.shutdown_grace_seconds)
         finally:
-            await messaging.stop()
+            await messaging.stop(settings.delivery.shutdown_grace_seconds)

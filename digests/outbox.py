@@ -342,6 +342,15 @@ class Outbox:
         async with self._store.engine.connect() as conn:
             return [_message(row) for row in (await conn.execute(query)).mappings()]
 
+    async def message_id_of(self, digest_key: str, part: int) -> str | None:
+        """The platform's message id of a sent part of a digest (None until it is sent)."""
+        query = sa.select(outbox.c.platform_message_id).where(
+            outbox.c.digest_key == digest_key, outbox.c.part == part
+        )
+        async with self._store.engine.connect() as conn:
+            value = (await conn.execute(query)).scalar()
+        return str(value) if value else None
+
     async def get(self, id: int) -> OutboxMessage | None:
         """One part by id, whatever its status."""
         async with self._store.engine.connect() as conn:

@@ -105,8 +105,14 @@ class SlackMessage:
     blocks: tuple[Block, ...]
 
 
-def render_slack(digest: Digest, *, language: Language, timezone: str) -> list[SlackMessage]:
-    """The digest as one or more Block Kit messages, split only between items."""
+def render_slack(
+    digest: Digest, *, language: Language, timezone: str, threads: bool = False
+) -> list[SlackMessage]:
+    """The digest as one or more Block Kit messages, split only between items.
+
+    With ``threads`` the first message is the heading alone and every item is a message of
+    its own (the destination posts those as replies in the heading's thread).
+    """
     shown = prepare(digest, language=language, timezone=timezone)
     heading = shorten(
         shown.heading, lambda text: utf16_len(_plain_line(text, language)) <= MAX_HEADER_TEXT
@@ -124,7 +130,7 @@ def render_slack(digest: Digest, *, language: Language, timezone: str) -> list[S
     pages: list[list[Block]] = [[header, overview]]
     for item in shown.items:
         blocks = _item_blocks(item, language)
-        if len(pages[-1]) + len(blocks) > MAX_BLOCKS:
+        if threads or len(pages[-1]) + len(blocks) > MAX_BLOCKS:
             pages.append([])
         pages[-1].extend(blocks)
     count = f"{shown.heading} · {plural_items(len(shown.items), language)}"

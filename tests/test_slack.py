@@ -33,7 +33,9 @@ IRAN = Story(
 )
 
 
-def write_config(tmp_path: Path, server: FeedServer, fake: FakeSlack, slack: str = "") -> Path:
+def write_config(
+    tmp_path: Path, server: FeedServer, fake: FakeSlack, slack: str = "", destination: str = ""
+) -> Path:
     path = tmp_path / "newsdigest.toml"
     path.write_text(
         f'[storage]\ndata_dir = "{tmp_path / "data"}"\n\n'
@@ -44,17 +46,22 @@ def write_config(tmp_path: Path, server: FeedServer, fake: FakeSlack, slack: str
         f'admin_channel = "{ADMIN_CHANNEL}"\n{slack}\n'
         f'[[feeds]]\nname = "مصدر الاختبار"\nurl = "{server.url("/rss")}"\n\n'
         '[[destinations]]\nname = "newsroom"\nplatform = "slack"\n'
-        f'chat = "{CHANNEL}"\nschedule = "0 8 * * *"\ndigest_on_start = true\n',
+        f'chat = "{CHANNEL}"\nschedule = "0 8 * * *"\ndigest_on_start = true\n{destination}',
         encoding="utf-8",
     )
     return path
 
 
 async def start(
-    tmp_path: Path, server: FeedServer, fake: FakeSlack, environ: dict[str, str], slack: str = ""
+    tmp_path: Path,
+    server: FeedServer,
+    fake: FakeSlack,
+    environ: dict[str, str],
+    slack: str = "",
+    destination: str = "",
 ) -> tuple[asyncio.Event, asyncio.Task[None]]:
     server.add("/rss", rss(server.base, (*STORIES, IRAN)))
-    config = write_config(tmp_path, server, fake, slack)
+    config = write_config(tmp_path, server, fake, slack, destination)
     settings = load_settings(config, environ=environ, dotenv=None)
     stop = asyncio.Event()
     return stop, asyncio.create_task(run_service(settings, stop=stop))
@@ -230,3 +237,21 @@ async def test_invalid_blocks_fall_back_to_plain_text(fake_slack: FakeSlack) -> 
     assert ts and [r["error"] for r in fake_slack.rejected] == ["invalid_blocks"]
     [sent] = fake_slack.posted(CHANNEL)
     assert sent["text"] == "موجز: ٣ أخبار" and not sent.get("blocks")
+
+
+async def test_digest_as_a_heading_with_stories_in_its_thread(
+    tmp_path: Path, feed_server: FeedServer, fake_slack: FakeSlack
+) -> None:
+    environ = {"SLACK_BOT_TOKEN": fake_slack.bot_token, "SLACK_APP_TOKEN": fake_slack.app_token}
+    stop, task = await start(
+        tmp_path, feed_server, fake_slack, environ, destination="slack_threads = true\n"
+    )
+    try:
+        await digest_posted(fake_slack)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 20)
+    heading, *replies = fake_slack.posted(CHANNEL)
+    assert not heading.get("thread_ts") and heading["blocks"][0]["type"] == "header"
+    assert len(replies) == len(STORIES) + 1
+    assert all(reply["thread_ts"] == heading["ts"] for reply in replies)
