@@ -508,53 +508,32 @@ class Store:
 
     async def set_article_texts(self, texts: Sequence[ArticleText]) -> None:
         """Store the clean text of articles, all in one transaction."""
-        if not texts:
-            return
+        rows = [
+            {
+                "article_id": t.article_id,
+                "text": t.text,
+                "text_source": t.source,
+                "text_error": t.error,
+                "content_hash": hashlib.sha256(normalise(t.text).encode()).hexdigest(),
+            }
+            for t in texts
+        ]
         async with self._write() as conn:
-            await conn.execute(
-                articles.update()
-                .where(articles.c.id == sa.bindparam("article_id"))
-                .values(
-                    text=sa.bindparam("text"),
-                    text_source=sa.bindparam("source"),
-                    text_error=sa.bindparam("error"),
-                    content_hash=sa.bindparam("hash"),
-                ),
-                [
-                    {
-                        "article_id": t.article_id,
-                        "text": t.text,
-                        "source": t.source,
-                        "error": t.error,
-                        "hash": hashlib.sha256(normalise(t.text).encode()).hexdigest(),
-                    }
-                    for t in texts
-                ],
-            )
+            await _update_articles(conn, rows)
 
     async def set_summaries(self, summaries: Sequence[StoredSummary]) -> None:
         """Store the summaries written by the LLM backend, or why it was not used."""
-        if not summaries:
-            return
+        rows = [
+            {
+                "article_id": s.article_id,
+                "summary": s.text,
+                "summary_method": s.method,
+                "summary_note": s.note,
+            }
+            for s in summaries
+        ]
         async with self._write() as conn:
-            await conn.execute(
-                articles.update()
-                .where(articles.c.id == sa.bindparam("article_id"))
-                .values(
-                    summary=sa.bindparam("b_summary"),
-                    summary_method=sa.bindparam("b_method"),
-                    summary_note=sa.bindparam("b_note"),
-                ),
-                [
-                    {
-                        "article_id": s.article_id,
-                        "b_summary": s.text,
-                        "b_method": s.method,
-                        "b_note": s.note,
-                    }
-                    for s in summaries
-                ],
-            )
+            await _update_articles(conn, rows)
 
     async def recent_articles(
         self, *, feed_id: int | None = None, limit: int = 100
@@ -747,11 +726,12 @@ class Store:
             ]
             if related_rows:
                 await conn.execute(_insert_ignore(conn, related_articles), related_rows)
-            await conn.execute(
-                articles.update()
-                .where(articles.c.id == sa.bindparam("article_id"))
-                .values(story_id=sa.bindparam("story"), enriched_at=now),
-                [{"article_id": item.article_id, "story": item.story_id} for item in items],
+            await _update_articles(
+                conn,
+                [
+                    {"article_id": item.article_id, "story_id": item.story_id, "enriched_at": now}
+                    for item in items
+                ],
             )
             if self._is_sqlite:
                 await conn.execute(
@@ -764,13 +744,14 @@ class Store:
                         for i in items
                     ],
                 )
-            else:
+            else:  # PostgreSQL: columns only its migration adds (a generated tsvector reads them)
                 await conn.execute(
-                    articles.update()
-                    .where(articles.c.id == sa.bindparam("article_id"))
-                    .values(search_title=sa.bindparam("title"), search_body=sa.bindparam("body")),
+                    sa.text(
+                        "UPDATE articles SET search_title = :title, search_body = :body "
+                        "WHERE id = :id"
+                    ),
                     [
-                        {"article_id": i.article_id, "title": i.search_title, "body": i.search_body}
+                        {"id": i.article_id, "title": i.search_title, "body": i.search_body}
                         for i in items
                     ],
                 )
@@ -1002,6 +983,20 @@ def _topic(row: sa.RowMapping) -> TopicRow:
         origin=row["origin"],
         match_key=row["match_key"],
     )
+
+
+async def _update_articles(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """Per-article column updates in one executemany; each row has ``article_id`` and the same
+    columns. (Bind names get a prefix: SQLAlchemy reserves the column names.)"""
+    if not rows:
+        return
+    columns = [key for key in rows[0] if key != "article_id"]
+    statement = (
+        articles.update()
+        .where(articles.c.id == sa.bindparam("b_article_id"))
+        .values({column: sa.bindparam(f"b_{column}") for column in columns})
+    )
+    await conn.execute(statement, [{f"b_{k}": v for k, v in row.items()} for row in rows])
 
 
 async def record_sent(
