@@ -8,6 +8,9 @@
     newsdigest [--config PATH] topics list      topics by number of articles (promote: keyphrases)
     newsdigest [--config PATH] search QUERY     Arabic-aware search of stored articles
     newsdigest [--config PATH] check-config     the effective configuration, secrets redacted
+    newsdigest [--config PATH] feeds list       every feed with its health
+    newsdigest [--config PATH] feeds export [PATH|-]   the feeds as OPML 2.0 (default: stdout)
+    newsdigest [--config PATH] feeds import PATH|-     add the feeds an OPML file lists
 
 Errors the user can fix (configuration, unreadable input) are printed as one clear message
 and exit with status 2; there is no traceback for them.
@@ -30,6 +33,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from bot.commands import OpmlImport, import_opml_feeds
 from bot.config import DEFAULT_CONFIG, DestinationSettings, Settings, load_settings, redacted
 from bot.delivery import build_digest
 from bot.logs import setup_logging
@@ -40,7 +44,8 @@ from digests.extract import extract_article, extract_text_lines
 from digests.fetch import Fetcher
 from digests.finder import find
 from digests.llm import LLMSettings, summarise_with_llm
-from digests.models import ExtractedArticle, PollOutcome
+from digests.models import ExtractedArticle, Feed, PollOutcome
+from digests.opml import export_opml, parse_opml
 from digests.pipeline import utcnow
 from digests.policy import PollSettings
 from digests.render_text import render_text
@@ -131,6 +136,21 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--page", type=int, default=1)
     search.add_argument("--per-page", type=int, default=10)
     search.set_defaults(handler=_search)
+
+    feeds = commands.add_parser("feeds", help="list the feeds, or export/import them as OPML")
+    feed_commands = feeds.add_subparsers(dest="feeds_command", required=True)
+    feed_list = feed_commands.add_parser("list", help="every feed with its health")
+    feed_list.set_defaults(handler=_feeds_list)
+    export = feed_commands.add_parser("export", help="write the feeds as OPML 2.0")
+    export.add_argument(
+        "path", nargs="?", default="-", help="file to write, or - for standard output (default)"
+    )
+    export.set_defaults(handler=_feeds_export)
+    import_ = feed_commands.add_parser(
+        "import", help="add the feeds an OPML file lists (those not present yet)"
+    )
+    import_.add_argument("path", help="an OPML file, or - for standard input")
+    import_.set_defaults(handler=_feeds_import)
 
     check = commands.add_parser("check-config", help="validate and print the configuration")
     check.set_defaults(handler=_check_config)
@@ -380,6 +400,94 @@ def _marked(text: str, marks: Sequence[tuple[int, int]], style: str) -> Text:
     for start, end in marks:
         rich_text.stylize(style, start, end)
     return rich_text
+
+
+def _feeds_list(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+
+    async def run() -> list[Feed]:
+        async with open_app(settings) as app:
+            return await app.store.list_feeds()
+
+    every = asyncio.run(run())
+    table = Table(title="feeds")
+    for column in ("id", "name", "url", "status", "last success", "errors", "last error", "next"):
+        table.add_column(column, justify="right" if column in ("id", "errors") else "left")
+    for feed in every:
+        table.add_row(
+            str(feed.id),
+            feed.name,
+            feed.url,
+            _feed_status(feed),
+            _moment(feed.last_success_at),
+            str(feed.error_count),
+            (feed.last_error or "")[:80] if feed.error_count else "",
+            "—" if feed.paused else _moment(feed.next_check_at, none="due now"),
+        )
+    failing = sum(1 for f in every if _feed_status(f) == "failing")
+    paused = sum(1 for f in every if f.paused)
+    table.caption = f"{len(every)} feeds, {failing} failing, {paused} paused"
+    Console().print(table)
+    return 0
+
+
+def _feed_status(feed: Feed) -> str:
+    """paused, failing (the last poll failed) or ok."""
+    if feed.paused:
+        return "paused"
+    return "failing" if feed.error_count else "ok"
+
+
+def _moment(when: datetime | None, *, none: str = "never") -> str:
+    return f"{when:%Y-%m-%d %H:%M} UTC" if when is not None else none
+
+
+def _feeds_export(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+
+    async def run() -> list[Feed]:
+        async with open_app(settings) as app:
+            return await app.store.list_feeds()
+
+    every = asyncio.run(run())
+    document = export_opml(every, "newsdigest feeds", created=utcnow())
+    if args.path == "-":
+        sys.stdout.write(document)
+    else:
+        try:
+            Path(args.path).write_text(document, encoding="utf-8")
+        except OSError as exc:
+            raise NewsdigestError(f"cannot write {args.path}: {exc.strerror or exc}") from None
+        print(f"wrote {len(every)} feeds to {args.path}", file=sys.stderr)
+    return 0
+
+
+def _feeds_import(args: argparse.Namespace) -> int:
+    """Add the listed feeds as admin feeds. The operator is trusted: unlike the chat command,
+    no private-address check is made, and the feeds are not fetched before they are added."""
+    try:
+        data = sys.stdin.buffer.read() if args.path == "-" else Path(args.path).read_bytes()
+    except OSError as exc:
+        raise NewsdigestError(f"cannot read {args.path}: {exc.strerror or exc}") from None
+    found = parse_opml(data, "standard input" if args.path == "-" else args.path)
+    settings = _settings(args)
+
+    async def run() -> OpmlImport:
+        async with open_app(settings) as app:
+            return await import_opml_feeds(app.store, found, utcnow())
+
+    done = asyncio.run(run())
+    for feed in done.added:
+        print(f"added         #{feed.id} {feed.name} <{feed.url}>")
+    for listed, existing in done.present:
+        known = f" as #{existing.id} {existing.name}" if existing is not None else ""
+        print(f"already there {listed.name} <{listed.url}>{known}")
+    for url, reason in done.refused:
+        print(f"refused       <{url}>: {reason}")
+    print(
+        f"{len(done.added)} added, {len(done.present)} already present, {len(done.refused)} refused"
+    )
+    return 0
 
 
 def _check_config(args: argparse.Namespace) -> int:

@@ -48,7 +48,7 @@ import logging
 import re
 import socket
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -64,6 +64,7 @@ from digests.fetch import Fetcher
 from digests.finder import find
 from digests.i18n import Language, format_datetime, plural_items, t
 from digests.models import Digest, Feed
+from digests.opml import LISTED_TWICE, NOT_HTTP, OpmlFeed, OpmlFeeds, export_opml, parse_opml
 from digests.parse import parse_feed
 from digests.pipeline import utcnow
 from digests.render_telegram import parse_topic_payload
@@ -78,10 +79,12 @@ __all__ = [
     "Button",
     "Caller",
     "Commands",
+    "OpmlImport",
     "Reply",
     "Span",
     "TopicLookup",
     "TopicMatch",
+    "import_opml_feeds",
     "parse_button_data",
     "personal_destination",
 ]
@@ -122,6 +125,9 @@ _FEEDS_SHOWN = 25
 _LATEST_ITEMS = 5
 _LATEST_LOOKBACK_HOURS = 72
 _SUGGESTIONS = 5
+_OPML_MAX_FEEDS = 200  # more in one chat import: use the CLI
+_OPML_MAX_CHARS = 3500  # an exported OPML longer than this is not sent (chat limit ~4000)
+_OPML_LINES_SHOWN = 15
 
 
 # --------------------------------------------------------------------------- reply data
@@ -525,6 +531,56 @@ class Commands:
         sub = await self._subs.set_language(sub, chosen)
         return self._say(chosen, sub.timezone, t("cmd_lang_set", chosen), ephemeral=True)
 
+    async def run(self, caller: Caller, name: str, args: str) -> Reply:
+        """Run the command ``name`` with its argument text: what every adapter calls.
+
+        ``name`` is the command without its slash (Telegram) or the /news subcommand (Slack);
+        an empty name is help. Unknown names get the ``unknown`` reply.
+        """
+        words = args.split()
+        first = words[0] if words else ""
+        match name:
+            case "start":
+                return await self.start(caller, first or None)
+            case "" | "help":
+                return await self.help(caller)
+            case "search":
+                return await self.search(caller, args)
+            case "topics":
+                return await self.topics(caller)
+            case "follow":
+                return await self.follow(caller, args)
+            case "unfollow":
+                return await self.unfollow(caller, args)
+            case "mytopics":
+                return await self.mytopics(caller)
+            case "digest":
+                return await self.digest(caller)
+            case "schedule":
+                return await self.schedule(caller, args)
+            case "lang":
+                return await self.lang(caller, first)
+            case "addfeed":
+                return await self.addfeed(caller, first, " ".join(words[1:]) or None)
+            case "removefeed":
+                return await self.removefeed(caller, args)
+            case "pausefeed":
+                return await self.pausefeed(caller, args)
+            case "resumefeed":
+                return await self.resumefeed(caller, args)
+            case "feeds":
+                return await self.feeds(caller)
+            case "destinations":
+                return await self.destinations(caller)
+            case "stats":
+                return await self.stats(caller)
+            case "importopml":
+                return await self.importopml(caller, first)
+            case "exportopml":
+                return await self.exportopml(caller)
+            case _:
+                return await self.unknown(caller, name)
+
     async def unknown(self, caller: Caller, command: str) -> Reply:
         """A command the bot does not have: say so and point at /help."""
         sub, lang = await self._known(caller)
@@ -636,6 +692,71 @@ class Commands:
         if parsed.problem:
             lines.append(t("cmd_addfeed_malformed", lang))
         return self._reply(lang, tz, [_plain(x) for x in lines], ephemeral=True)
+
+    async def importopml(self, caller: Caller, url: str) -> Reply:
+        """Fetch an OPML file and add the feeds it lists that are not there yet.
+
+        The OPML URL gets the private-address check of ``addfeed`` (before the request and
+        on the final URL), and so does the host of every listed feed. The listed feeds are
+        not fetched here (a long list would take minutes): the next polls try them, and the
+        feed-health notices report the ones that keep failing.
+        """
+        sub, lang = await self._known(caller)
+        tz = _tz(sub)
+        if not caller.is_admin:
+            return self._refuse(caller, lang, tz, "importopml")
+        url = url.strip()
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return self._say(lang, tz, t("cmd_importopml_usage", lang), ephemeral=True)
+        problem = await self._host_problem(url, lang)
+        if problem is not None:
+            return self._say(lang, tz, problem, ephemeral=True)
+        try:
+            result = await self._fetcher.fetch(url)
+        except FetchError as error:
+            return self._say(lang, tz, _fetch_problem(error, lang), ephemeral=True)
+        if result.final_url != url:
+            problem = await self._host_problem(result.final_url, lang)
+            if problem is not None:
+                return self._say(lang, tz, problem, ephemeral=True)
+        try:
+            found = parse_opml(result.body, "the file")
+        except ParseError as error:
+            text = t("cmd_importopml_not_opml", lang, reason=str(error)[:300])
+            return self._say(lang, tz, text, ephemeral=True)
+        if len(found) > _OPML_MAX_FEEDS:
+            text = t("cmd_importopml_too_many", lang, count=len(found), limit=_OPML_MAX_FEEDS)
+            return self._say(lang, tz, text, ephemeral=True)
+
+        async def check(feed_url: str) -> str | None:
+            problem = await self._host_problem(feed_url, lang)
+            if problem is None:
+                return None
+            private = problem != t("feed_error_dns", lang)
+            return t("opml_refused_private" if private else "opml_refused_dns", lang)
+
+        done = await import_opml_feeds(self._store, found, self._clock(), check=check)
+        for feed in done.added:
+            self._audit(
+                caller, "added feed #%d %s (%s) from OPML %s", feed.id, feed.name, feed.url, url
+            )
+        return self._reply(lang, tz, _import_paragraphs(done, lang), ephemeral=True)
+
+    async def exportopml(self, caller: Caller) -> Reply:
+        """The feeds as an OPML 2.0 document in a plain-text reply (no link spans); when it
+        would be too long for a chat message, the count and the CLI command instead."""
+        sub, lang = await self._known(caller)
+        tz = _tz(sub)
+        if not caller.is_admin:
+            return self._refuse(caller, lang, tz, "exportopml")
+        every = await self._store.list_feeds()
+        document = export_opml(every, "newsdigest feeds")
+        if len(document) > _OPML_MAX_CHARS:
+            text = t("cmd_exportopml_too_long", lang, count=len(every))
+            return self._say(lang, tz, text, ephemeral=True)
+        title = (Span(t("cmd_exportopml_title", lang, count=len(every)), bold=True),)
+        return self._reply(lang, tz, [title, _plain(document.rstrip("\n"))], ephemeral=True)
 
     async def removefeed(self, caller: Caller, feed: str) -> Reply:
         """Remove an admin-added feed (its articles stay); configured feeds are refused."""
@@ -866,6 +987,80 @@ class Commands:
         ephemeral: bool = False,
     ) -> Reply:
         return Reply(tuple(paragraphs), buttons, ephemeral, language=lang, timezone=tz)
+
+
+# --------------------------------------------------------------------------- OPML import
+
+
+@dataclass(frozen=True, slots=True)
+class OpmlImport:
+    """What an OPML import did: the feeds added, the listed feeds already present (with
+    the stored feed), and the refused ones as (URL, reason)."""
+
+    added: list[Feed]
+    present: list[tuple[OpmlFeed, Feed | None]]
+    refused: list[tuple[str, str]]
+
+
+async def import_opml_feeds(
+    store: Store,
+    found: OpmlFeeds,
+    now: datetime,
+    *,
+    check: Callable[[str], Awaitable[str | None]] | None = None,
+) -> OpmlImport:
+    """Add the feeds of ``found`` that are not stored yet, as admin feeds (``add_feed``).
+
+    A feed already stored (same URL in canonical form) is left alone and counted present;
+    ``check`` (when given) returns why a URL may not be added, or None; the outlines the
+    parser skipped are refused with the parser's reason (``NOT_HTTP``, ``LISTED_TWICE``).
+    """
+    added: list[Feed] = []
+    present: list[tuple[OpmlFeed, Feed | None]] = []
+    refused = [(skipped.url, skipped.reason) for skipped in found.skipped]
+    for listed in found:
+        existing = await store.find_feed(listed.url)
+        if existing is not None:
+            present.append((listed, existing))
+            continue
+        problem = await check(listed.url) if check is not None else None
+        if problem is not None:
+            refused.append((listed.url, problem))
+            continue
+        try:
+            added.append(await store.add_feed(listed.url, listed.name, now))
+        except StoreError:  # the same feed under another spelling of its URL
+            present.append((listed, None))
+    return OpmlImport(added, present, refused)
+
+
+def _import_paragraphs(done: OpmlImport, lang: Language) -> list[Paragraph]:
+    summary = t(
+        "cmd_importopml_done",
+        lang,
+        added=len(done.added),
+        present=len(done.present),
+        refused=len(done.refused),
+    )
+    paragraphs: list[Paragraph] = [(Span(summary, bold=True),)]
+    if done.added:
+        lines = [f"#{feed.id} {feed.name}" for feed in done.added[:_OPML_LINES_SHOWN]]
+        if len(done.added) > _OPML_LINES_SHOWN:
+            lines.append(t("and_more", lang, count=len(done.added) - _OPML_LINES_SHOWN))
+        paragraphs.append(_plain(t("cmd_importopml_added", lang) + "\n" + "\n".join(lines)))
+    if done.refused:
+        reasons = {
+            NOT_HTTP: t("opml_refused_scheme", lang),
+            LISTED_TWICE: t("opml_refused_twice", lang),
+        }
+        lines = [
+            f"{url[:120]} — {reasons.get(reason, reason)}"
+            for url, reason in done.refused[:_OPML_LINES_SHOWN]
+        ]
+        if len(done.refused) > _OPML_LINES_SHOWN:
+            lines.append(t("and_more", lang, count=len(done.refused) - _OPML_LINES_SHOWN))
+        paragraphs.append(_plain(t("cmd_importopml_refused", lang) + "\n" + "\n".join(lines)))
+    return paragraphs
 
 
 # --------------------------------------------------------------------------- pure helpers

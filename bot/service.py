@@ -29,6 +29,7 @@ from bot.delivery import ConsoleSender, post_digest
 from bot.messaging import Messaging
 from digests.enrich import Enricher, taxonomy_rows
 from digests.errors import ConfigError
+from digests.feedhealth import FeedHealthMonitor
 from digests.fetch import Fetcher
 from digests.pipeline import Pipeline, utcnow
 from digests.store import Store
@@ -102,6 +103,11 @@ class Service:
         self._app = app
         self._sender = sender or ConsoleSender()
         self._messaging = messaging
+        self._health = (
+            FeedHealthMonitor(app.store, app.settings.health, messaging.notify_admins)
+            if messaging is not None
+            else None
+        )
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._tasks: set[asyncio.Task[None]] = set()
         self._first_tick_done = False
@@ -169,6 +175,8 @@ class Service:
 
     async def _tick(self) -> None:
         outcomes = await self._app.pipeline.poll_due()
+        if self._health is not None and outcomes:
+            await self._health.after_poll(outcomes, utcnow())
         await self._app.pipeline.complete_pending()
         if outcomes:
             failed = sum(1 for o in outcomes if o.status == "error")

@@ -195,48 +195,8 @@ class SlackBot:
         caller = await self._caller(command.get("user_id", ""), command.get("channel_id", ""))
         sub, _, rest = (command.get("text") or "").strip().partition(" ")
         log.info("/news %s", sub, extra={"platform": "slack", "user": caller.user_id})
-        reply = await self._dispatch(caller, sub.lower(), rest.strip())
+        reply = await self._commands.run(caller, sub.lower(), rest.strip())
         await self._respond(respond, reply)
-
-    async def _dispatch(self, caller: Caller, sub: str, args: str) -> Reply:
-        c = self._commands
-        words = args.split()
-        match sub:
-            case "" | "help":
-                return await c.help(caller)
-            case "search":
-                return await c.search(caller, args)
-            case "topics":
-                return await c.topics(caller)
-            case "follow":
-                return await c.follow(caller, args)
-            case "unfollow":
-                return await c.unfollow(caller, args)
-            case "mytopics":
-                return await c.mytopics(caller)
-            case "digest":
-                return await c.digest(caller)
-            case "schedule":
-                return await c.schedule(caller, args)
-            case "lang":
-                return await c.lang(caller, words[0] if words else "")
-            case "feeds":
-                return await c.feeds(caller)
-            case "addfeed":
-                url = words[0] if words else ""
-                return await c.addfeed(caller, url, " ".join(words[1:]) or None)
-            case "removefeed":
-                return await c.removefeed(caller, args)
-            case "pausefeed":
-                return await c.pausefeed(caller, args)
-            case "resumefeed":
-                return await c.resumefeed(caller, args)
-            case "stats":
-                return await c.stats(caller)
-            case "destinations":
-                return await c.destinations(caller)
-            case _:
-                return await c.unknown(caller, sub)
 
     async def _on_press(
         self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any

@@ -76,6 +76,8 @@ ADMIN_COMMANDS: dict[str, str] = {
     "resumefeed": "استأنف مصدرا",
     "destinations": "الوجهات",
     "stats": "إحصاءات",
+    "importopml": "استورد مصادر من OPML",
+    "exportopml": "المصادر بصيغة OPML",
 }
 _ADMIN_CACHE_SECONDS = 600.0
 
@@ -269,51 +271,8 @@ class TelegramBot:
             return  # a command for another bot in a group
         caller = await self._caller(update)
         log.info("command /%s", name, extra={"platform": "telegram", "user": caller.user_id})
-        reply = await self._dispatch(caller, name, rest.strip())
+        reply = await self._commands.run(caller, name, rest.strip())
         await self._send_reply(message.chat_id, message.message_thread_id, reply)
-
-    async def _dispatch(self, caller: Caller, name: str, args: str) -> Reply:
-        c = self._commands
-        words = args.split()
-        match name:
-            case "start":
-                return await c.start(caller, words[0] if words else None)
-            case "help":
-                return await c.help(caller)
-            case "search":
-                return await c.search(caller, args)
-            case "topics":
-                return await c.topics(caller)
-            case "follow":
-                return await c.follow(caller, args)
-            case "unfollow":
-                return await c.unfollow(caller, args)
-            case "mytopics":
-                return await c.mytopics(caller)
-            case "digest":
-                return await c.digest(caller)
-            case "schedule":
-                return await c.schedule(caller, args)
-            case "lang":
-                return await c.lang(caller, words[0] if words else "")
-            case "addfeed":
-                return await c.addfeed(
-                    caller, words[0] if words else "", " ".join(words[1:]) or None
-                )
-            case "removefeed":
-                return await c.removefeed(caller, args)
-            case "pausefeed":
-                return await c.pausefeed(caller, args)
-            case "resumefeed":
-                return await c.resumefeed(caller, args)
-            case "feeds":
-                return await c.feeds(caller)
-            case "destinations":
-                return await c.destinations(caller)
-            case "stats":
-                return await c.stats(caller)
-            case _:
-                return await c.unknown(caller, name)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button press: answer the callback at once, then reply in the chat."""

@@ -69,6 +69,8 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "/pausefeed و/resumefeed رقم — أوقف خلاصة أو استأنفها\n"
         "/feeds — حالة الخلاصات\n"
         "/destinations — وجهات النشر\n"
+        "/importopml رابط — استورد خلاصات من ملف OPML\n"
+        "/exportopml — الخلاصات بصيغة OPML\n"
         "/stats — إحصاءات",
         "en": "For admins:\n"
         "/addfeed url [name] — add a feed\n"
@@ -76,6 +78,8 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "/pausefeed and /resumefeed id — pause or resume a feed\n"
         "/feeds — feed health\n"
         "/destinations — where digests go\n"
+        "/importopml url — import feeds from an OPML file\n"
+        "/exportopml — the feeds as OPML\n"
         "/stats — statistics",
     },
     "cmd_unknown": {
@@ -370,6 +374,49 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "ar": "المواضيع: {taxonomy} من التصنيف و{keyphrases} عبارة مكتشفة",
         "en": "Topics: {taxonomy} in the taxonomy, {keyphrases} found keyphrases",
     },
+    # feed health (digests/feedhealth.py) and OPML (bot/commands.py)
+    "health_title": {"ar": "حالة المصادر:", "en": "Feed health:"},
+    "health_failing": {
+        "ar": "المصدر {name} (رقم {id}) يتعطل منذ {since}: آخر خطأ {error}",
+        "en": "The feed {name} (id {id}) has been failing for {since}: last error {error}",
+    },
+    "health_recovered": {
+        "ar": "عاد المصدر {name} (رقم {id}) إلى العمل",
+        "en": "The feed {name} (id {id}) works again",
+    },
+    "cmd_importopml_usage": {
+        "ar": "اكتب رابط ملف OPML كاملاً بعد الأمر، مثلاً: /importopml https://example.com/feeds.opml",
+        "en": "Write the OPML file's full URL after the command, "
+        "e.g. /importopml https://example.com/feeds.opml",
+    },
+    "cmd_importopml_not_opml": {
+        "ar": "لم أستطع قراءة هذا الملف على أنه OPML: {reason}",
+        "en": "I could not read that file as OPML: {reason}",
+    },
+    "cmd_importopml_done": {
+        "ar": "استيراد OPML: أضفت {added}، وكانت {present} موجودة من قبل، ورفضت {refused}.",
+        "en": "OPML import: added {added}, {present} already present, {refused} refused.",
+    },
+    "cmd_importopml_added": {"ar": "أضيفت:", "en": "Added:"},
+    "cmd_importopml_refused": {"ar": "رُفضت:", "en": "Refused:"},
+    "cmd_importopml_too_many": {
+        "ar": "في الملف {count} مصدراً، والحد {limit}. استخدم الأمر newsdigest feeds import.",
+        "en": "The file lists {count} feeds; the limit is {limit}. "
+        "Use the command newsdigest feeds import.",
+    },
+    "cmd_exportopml_title": {
+        "ar": "المصادر بصيغة OPML ({count}):",
+        "en": "The feeds as OPML ({count}):",
+    },
+    "cmd_exportopml_too_long": {
+        "ar": "المصادر ({count}) أكثر من أن تُرسل في رسالة. استخدم الأمر newsdigest feeds export.",
+        "en": "There are too many feeds ({count}) for one message. "
+        "Use the command newsdigest feeds export.",
+    },
+    "opml_refused_private": {"ar": "عنوان داخلي أو خاص", "en": "internal or private address"},
+    "opml_refused_scheme": {"ar": "ليس رابط http(s)", "en": "not an http(s) URL"},
+    "opml_refused_twice": {"ar": "مكرر في الملف", "en": "listed twice in the file"},
+    "opml_refused_dns": {"ar": "لا يُعرف عنوان الخادم", "en": "the host name does not resolve"},
 }
 
 _MONTHS_AR = [

@@ -1,0 +1,258 @@
+"""Feed-health notices for the admins: which feeds have been failing too long, which are back.
+
+``assess`` is the pure decision; ``FeedHealthMonitor`` runs it after every polling pass and
+sends the admins one message per pass (one line per feed) through the ``notify`` callable it
+is given (the service passes ``Messaging.notify_admins``).
+
+Rules:
+
+* A feed is **failing** when it is not paused, its last poll failed (``error_count > 0``) and
+  its last success — or, when it never had one, its creation — is older than
+  ``failing_after`` (``[health] feed_failing_minutes``).
+* A failing feed is reported once (**newly failing**); it is reported again only after it
+  has **recovered** (``error_count == 0`` once more), which is reported too.
+* **Outage**: when at least ``outage_share`` of the feeds polled in this pass failed (and at
+  least three were polled), the failures are taken to be our own network's, not the feeds':
+  nothing is reported failing for that pass and nothing is remembered as reported. The
+  pipeline still counts each failure in ``error_count`` (the store records every failed
+  poll); that is intended: after the outage, feeds that succeed are clean again at once, and
+  a feed that keeps failing is reported at the first pass that is not an outage.
+* A reported feed that is paused or removed is forgotten without a message.
+
+State: the set of reported feed ids lives in memory only. After a restart a feed that is
+still failing is reported once more, which tells the new process's admins what is broken;
+a recovery that happens while the process is down is not announced.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import sqlalchemy as sa
+
+from digests.i18n import Language, t
+from digests.models import Feed, PollOutcome
+from digests.schema import feeds as feeds_table
+from digests.store import Store
+
+__all__ = [
+    "MIN_FEEDS_FOR_OUTAGE",
+    "FeedHealthMonitor",
+    "HealthLimits",
+    "HealthReport",
+    "assess",
+    "feed_created_at",
+    "health_message",
+]
+
+log = logging.getLogger(__name__)
+
+
+class HealthLimits(Protocol):
+    """The settings the monitor reads: ``bot.config.HealthSettings`` (``[health]``)."""
+
+    @property
+    def feed_failing_minutes(self) -> int: ...
+
+    @property
+    def outage_share(self) -> float: ...
+
+
+MIN_FEEDS_FOR_OUTAGE = 3
+_POLLED = frozenset({"ok", "not_modified", "error"})
+
+
+@dataclass(frozen=True, slots=True)
+class HealthReport:
+    """What one pass changes: feeds to report failing, feeds to report recovered, and
+    whether the pass looked like our own outage (then ``newly_failing`` is empty)."""
+
+    newly_failing: list[Feed] = field(default_factory=list)
+    recovered: list[Feed] = field(default_factory=list)
+    outage: bool = False
+
+
+def is_outage(outcomes: Sequence[PollOutcome], outage_share: float) -> bool:
+    """Whether this pass's failures look like our own outage: at least
+    ``MIN_FEEDS_FOR_OUTAGE`` feeds polled (paused ones do not count) and at least
+    ``outage_share`` of them failed."""
+    polled = [o for o in outcomes if o.status in _POLLED]
+    if len(polled) < MIN_FEEDS_FOR_OUTAGE:
+        return False
+    errors = sum(1 for o in polled if o.status == "error")
+    return errors / len(polled) >= outage_share
+
+
+def failing_since(feed: Feed, created: Mapping[int, datetime]) -> datetime | None:
+    """Since when ``feed`` has had no success: its last success, else its creation (None
+    when neither is known)."""
+    return feed.last_success_at or created.get(feed.id)
+
+
+def assess(
+    feeds: Sequence[Feed],
+    outcomes_this_pass: Sequence[PollOutcome],
+    now: datetime,
+    *,
+    failing_after: timedelta,
+    outage_share: float,
+    already_reported: set[int],
+    created: Mapping[int, datetime] | None = None,
+) -> HealthReport:
+    """Decide what to tell the admins after a pass (see the module doc for the rules).
+
+    ``feeds`` are the feeds as stored after the pass; ``created`` maps feed ids to their
+    creation time, used for feeds that never succeeded (such a feed without a known creation
+    time is not judged failing). ``already_reported`` is read, never changed.
+    """
+    created = created or {}
+    outage = is_outage(outcomes_this_pass, outage_share)
+    newly_failing: list[Feed] = []
+    recovered: list[Feed] = []
+    for feed in feeds:
+        if feed.paused:
+            continue
+        if feed.id in already_reported:
+            if feed.error_count == 0:
+                recovered.append(feed)
+            continue
+        if outage or feed.error_count == 0:
+            continue
+        since = failing_since(feed, created)
+        if since is not None and now - since >= failing_after:
+            newly_failing.append(feed)
+    return HealthReport(newly_failing, recovered, outage)
+
+
+def health_message(
+    report: HealthReport,
+    now: datetime,
+    created: Mapping[int, datetime] | None = None,
+    language: Language = "ar",
+) -> str | None:
+    """The admins' message for ``report``: one line per feed, a heading when there are
+    several; None when there is nothing to say."""
+    created = created or {}
+    lines: list[str] = []
+    for feed in report.newly_failing:
+        since = failing_since(feed, created)
+        lines.append(
+            t(
+                "health_failing",
+                language,
+                name=feed.name,
+                id=feed.id,
+                since=duration(now - since, language) if since else "—",
+                error=(feed.last_error or "—")[:200],
+            )
+        )
+    lines += [
+        t("health_recovered", language, name=feed.name, id=feed.id) for feed in report.recovered
+    ]
+    if not lines:
+        return None
+    if len(lines) == 1:
+        return lines[0]
+    return t("health_title", language) + "\n" + "\n".join(f"• {line}" for line in lines)
+
+
+def duration(span: timedelta, language: Language = "ar") -> str:
+    """A length of time in words, in its largest whole unit: «6 ساعات», «يومين», «3 days»."""
+    minutes = max(0, int(span.total_seconds() // 60))
+    if minutes >= 60 * 24:
+        return _count(minutes // (60 * 24), "day", language)
+    if minutes >= 60:
+        return _count(minutes // 60, "hour", language)
+    return _count(minutes, "minute", language)
+
+
+# Arabic number agreement: (one, two, 3–10, 11+).
+_UNITS_AR = {
+    "minute": ("دقيقة", "دقيقتين", "دقائق", "دقيقة"),
+    "hour": ("ساعة", "ساعتين", "ساعات", "ساعة"),
+    "day": ("يوم", "يومين", "أيام", "يومًا"),
+}
+
+
+def _count(n: int, unit: str, language: Language) -> str:
+    if language == "en":
+        return f"{n} {unit}{'' if n == 1 else 's'}"
+    one, two, few, many = _UNITS_AR[unit]
+    if n == 1:
+        return one
+    if n == 2:
+        return two
+    return f"{n} {few if 3 <= n % 100 <= 10 else many}"
+
+
+async def feed_created_at(store: Store) -> dict[int, datetime]:
+    """The creation time of every feed, by id (``Feed`` does not carry it)."""
+    async with store.engine.connect() as conn:
+        rows = await conn.execute(sa.select(feeds_table.c.id, feeds_table.c.created_at))
+        return {row.id: row.created_at for row in rows}
+
+
+class FeedHealthMonitor:
+    """Tells the admins about failing and recovered feeds after each polling pass.
+
+    Create one per service and call ``after_poll`` with each pass's outcomes. The feed ids
+    already reported are kept in memory (``reported``; see the module doc for what a restart
+    does). When ``notify`` raises, the error is logged and nothing is remembered, so the same
+    news is tried again after the next pass.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        settings: HealthLimits,
+        notify: Callable[[str], Awaitable[None]],
+        *,
+        language: Language = "ar",
+    ) -> None:
+        self._store = store
+        self._settings = settings
+        self._notify = notify
+        self._language = language
+        self._reported: set[int] = set()
+
+    @property
+    def reported(self) -> frozenset[int]:
+        """The ids of the feeds reported failing and not yet recovered."""
+        return frozenset(self._reported)
+
+    async def after_poll(self, outcomes: Sequence[PollOutcome], now: datetime) -> HealthReport:
+        """Assess the feeds after a pass, notify the admins once if there is news, and
+        return the report (for logs and tests)."""
+        active = await self._store.list_feeds(include_paused=False)
+        self._reported &= {feed.id for feed in active}  # paused or removed: forget quietly
+        created = await feed_created_at(self._store)
+        report = assess(
+            active,
+            outcomes,
+            now,
+            failing_after=timedelta(minutes=self._settings.feed_failing_minutes),
+            outage_share=self._settings.outage_share,
+            already_reported=self._reported,
+            created=created,
+        )
+        if report.outage:
+            log.warning(
+                "%d of %d polled feeds failed: treated as a network outage, not reported",
+                sum(1 for o in outcomes if o.status == "error"),
+                sum(1 for o in outcomes if o.status in _POLLED),
+            )
+        message = health_message(report, now, created, self._language)
+        if message is None:
+            return report
+        try:
+            await self._notify(message)
+        except Exception:
+            log.exception("could not tell the admins about feed health; will retry")
+            return report
+        self._reported |= {feed.id for feed in report.newly_failing}
+        self._reported -= {feed.id for feed in report.recovered}
+        return report
