@@ -95,7 +95,10 @@ class Messaging:
         return self.telegram.username if self.telegram else None
 
     async def start(self) -> None:
-        """Start the chat adapters, then the sender loop."""
+        """Start the chat adapters, then the sender loop (after handing back parts a killed
+        run left in flight, when this is the database's only instance)."""
+        if self._store.single_instance:
+            await self.outbox.release_in_flight()
         if self.telegram is not None:
             await self.telegram.start()
         if self.slack is not None:

@@ -342,6 +342,24 @@ class Outbox:
         async with self._store.engine.connect() as conn:
             return [_message(row) for row in (await conn.execute(query)).mappings()]
 
+    async def release_in_flight(self) -> int:
+        """Hand back every part left ``sending`` (their sender died); returns how many.
+
+        Only for a database one instance uses (SQLite): there no other sender can be live, so
+        a restart need not wait for the dead sender's leases to run out. Shared databases
+        leave leases to expire.
+        """
+        async with self._store.write() as conn:
+            result = await conn.execute(
+                outbox.update()
+                .where(outbox.c.status == "sending")
+                .values(status="pending", claimed_until=None)
+            )
+        released = int(result.rowcount or 0)
+        if released:
+            log.info("%d message parts left in flight by the last run are due again", released)
+        return released
+
     async def message_id_of(self, digest_key: str, part: int) -> str | None:
         """The platform's message id of a sent part of a digest (None until it is sent)."""
         query = sa.select(outbox.c.platform_message_id).where(

@@ -169,6 +169,11 @@ class Store:
             yield conn
 
     @property
+    def single_instance(self) -> bool:
+        """True for SQLite: one process owns the database (no other instance can be live)."""
+        return self._is_sqlite
+
+    @property
     def engine(self) -> AsyncEngine:
         """The engine, for modules that keep their own tables (the outbox). Read with
         ``engine.connect()``; write only inside ``write()``."""
