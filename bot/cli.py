@@ -36,7 +36,7 @@ from rich.text import Text
 from bot.commands import OpmlImport, import_opml_feeds
 from bot.config import DEFAULT_CONFIG, DestinationSettings, Settings, load_settings, redacted
 from bot.delivery import build_digest
-from bot.logs import setup_logging
+from bot.logs import secret_values, setup_logging
 from bot.service import load_taxonomy, open_app, run_service
 from digests.arabic import normalise
 from digests.errors import ExtractError, FetchError, NewsdigestError
@@ -159,7 +159,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _settings(args: argparse.Namespace) -> Settings:
     settings = load_settings(args.config)
-    setup_logging(settings.log.level)
+    setup_logging(
+        settings.log.level,
+        json_logs=settings.ops.json_logs,
+        secrets=secret_values(settings.secrets),
+    )
     return settings
 
 

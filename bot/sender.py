@@ -31,6 +31,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from digests import metrics
 from digests.outbox import Outbox, OutboxMessage
 from digests.pipeline import utcnow
 from digests.ratelimit import RateLimiter
@@ -171,6 +172,7 @@ class Sender:
             log.warning("%s", exc, extra=context)
             until = self._clock() + timedelta(seconds=exc.seconds)
             await self._outbox.retry(message.id, until, str(exc))
+            metrics.record_delivery(message.platform, "retried")
         except ChatMoved as exc:
             log.info("chat moved to %s; resending there", exc.new_chat, extra=context)
             await self._outbox.rename_chat(
@@ -180,19 +182,26 @@ class Sender:
         except ChatGone as exc:
             log.warning("chat gone, destination deactivated: %s", exc, extra=context)
             await self._outbox.fail(message.id, str(exc))
-            await self._outbox.drop_destination(message.destination, str(exc))
+            metrics.record_delivery(message.platform, "gone")
+            dropped = await self._outbox.drop_destination(message.destination, str(exc))
+            metrics.record_dropped(message.platform, dropped)
             if self._on_gone is not None:
                 await self._on_gone(message, str(exc))
         except Rejected as exc:
             log.error("message refused, not retried: %s", exc, extra=context)
             await self._outbox.fail(message.id, str(exc))
+            metrics.record_delivery(message.platform, "failed")
         except Transient as exc:
             attempts = message.attempts + 1
             if attempts >= self._max_attempts:
                 log.error("giving up after %d attempts: %s", attempts, exc, extra=context)
                 await self._outbox.fail(message.id, f"after {attempts} attempts: {exc}")
+                metrics.record_delivery(message.platform, "failed")
             else:
                 backoff = timedelta(seconds=min(600, 2**attempts))
                 await self._outbox.retry(message.id, self._clock() + backoff, str(exc))
+                metrics.record_delivery(message.platform, "retried")
         else:
             await self._outbox.mark_sent(message.id, message_id, self._clock())
+            waited = (self._clock() - message.created_at).total_seconds()
+            metrics.record_delivery(message.platform, "sent", waited)

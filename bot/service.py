@@ -27,6 +27,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.config import DestinationSettings, Settings
 from bot.delivery import ConsoleSender, post_digest
 from bot.messaging import Messaging
+from bot.ops import OpsServer
+from digests import metrics
 from digests.enrich import Enricher, taxonomy_rows
 from digests.errors import ConfigError
 from digests.feedhealth import FeedHealthMonitor
@@ -112,6 +114,11 @@ class Service:
         self._tasks: set[asyncio.Task[None]] = set()
         self._first_tick_done = False
 
+    @property
+    def running(self) -> bool:
+        """Whether the scheduler is running (for /healthz)."""
+        return bool(self._scheduler.running)
+
     def start(self) -> None:
         """Schedule the polling tick (first one now) and each destination's digests."""
         settings = self._app.settings
@@ -185,7 +192,7 @@ class Service:
         first = not self._first_tick_done
         self._first_tick_done = True
         if self._messaging is not None:
-            await self._messaging.drop_stale()
+            metrics.record_dropped_stale(await self._messaging.drop_stale())
             await self._messaging.personal_digests()
         for destination in self._app.settings.destinations:
             if destination.breaking_topics:
@@ -232,10 +239,19 @@ async def run_service(settings: Settings, *, stop: asyncio.Event | None = None) 
         messaging = Messaging(settings, app.store, app.fetcher, app.taxonomy)
         await messaging.start()
         service = Service(app, messaging=messaging)
+        ops = OpsServer(
+            settings.ops,
+            store=app.store,
+            outbox=messaging.outbox,
+            scheduler_running=lambda: service.running,
+            last_poll=metrics.last_successful_poll,
+        )
         try:
+            await ops.start()
             service.start()
             await stop.wait()
             log.info("shutdown requested")
             await service.stop(settings.delivery.shutdown_grace_seconds)
         finally:
+            await ops.stop()
             await messaging.stop(settings.delivery.shutdown_grace_seconds)

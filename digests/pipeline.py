@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from digests import metrics
 from digests.backoff import cache_max_age, next_check_after_error, next_check_after_success
 from digests.enrich import Enricher
 from digests.errors import ExtractError, FetchError, ParseError
@@ -85,6 +86,7 @@ class Pipeline:
         async def one(feed: Feed) -> PollOutcome:
             async with self._slots:
                 outcome = await self.poll_feed(feed)
+            metrics.record_poll(outcome)
             if on_done is not None:
                 on_done(outcome)
             return outcome
@@ -202,6 +204,7 @@ class Pipeline:
             fallback = summarise(article.title, text, max_sentences=3)
             async with self._llm_slots:
                 result = await summarise_with_llm(client, settings, article.title, text, fallback)
+            metrics.record_summary(result.method)
             if result.method == "llm":
                 return StoredSummary(article.id, result.text, "llm")
             return StoredSummary(article.id, None, result.method, result.fallback_reason)
