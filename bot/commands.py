@@ -63,7 +63,7 @@ from digests.errors import FetchError, ParseError, StoreError
 from digests.fetch import Fetcher
 from digests.finder import find
 from digests.i18n import Language, format_datetime, plural_items, t
-from digests.models import Digest, Feed
+from digests.models import Digest, Feed, FetchResult
 from digests.opml import LISTED_TWICE, NOT_HTTP, OpmlFeed, OpmlFeeds, export_opml, parse_opml
 from digests.parse import parse_feed
 from digests.pipeline import utcnow
@@ -656,17 +656,10 @@ class Commands:
         if existing is not None:
             text = t("cmd_feed_exists", lang, id=existing.id, name=existing.name)
             return self._say(lang, tz, text, ephemeral=True)
-        problem = await self._host_problem(url, lang)
-        if problem is not None:
-            return self._say(lang, tz, problem, ephemeral=True)
-        try:
-            result = await self._fetcher.fetch(url)
-        except FetchError as error:
-            return self._say(lang, tz, _fetch_problem(error, lang), ephemeral=True)
-        if result.final_url != url:
-            problem = await self._host_problem(result.final_url, lang)
-            if problem is not None:
-                return self._say(lang, tz, problem, ephemeral=True)
+        fetched = await self._fetch_checked(url, lang)
+        if isinstance(fetched, str):
+            return self._say(lang, tz, fetched, ephemeral=True)
+        result = fetched
         try:
             parsed = parse_feed(result.body, result.final_url, result.headers)
         except ParseError:
@@ -709,17 +702,10 @@ class Commands:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return self._say(lang, tz, t("cmd_importopml_usage", lang), ephemeral=True)
-        problem = await self._host_problem(url, lang)
-        if problem is not None:
-            return self._say(lang, tz, problem, ephemeral=True)
-        try:
-            result = await self._fetcher.fetch(url)
-        except FetchError as error:
-            return self._say(lang, tz, _fetch_problem(error, lang), ephemeral=True)
-        if result.final_url != url:
-            problem = await self._host_problem(result.final_url, lang)
-            if problem is not None:
-                return self._say(lang, tz, problem, ephemeral=True)
+        fetched = await self._fetch_checked(url, lang)
+        if isinstance(fetched, str):
+            return self._say(lang, tz, fetched, ephemeral=True)
+        result = fetched
         try:
             found = parse_opml(result.body, "the file")
         except ParseError as error:
@@ -916,6 +902,22 @@ class Commands:
             *args,
             extra={"admin": caller.user_id, "platform": caller.platform},
         )
+
+    async def _fetch_checked(self, url: str, lang: Language) -> FetchResult | str:
+        """Fetch ``url`` once it (and where it redirected to) is known not to be a private
+        address; returns the response, or the problem to tell the admin."""
+        problem = await self._host_problem(url, lang)
+        if problem is not None:
+            return problem
+        try:
+            result = await self._fetcher.fetch(url)
+        except FetchError as error:
+            return _fetch_problem(error, lang)
+        if result.final_url != url:
+            problem = await self._host_problem(result.final_url, lang)
+            if problem is not None:
+                return problem
+        return result
 
     async def _host_problem(self, url: str, lang: Language) -> str | None:
         """Why ``url``'s host may not be fetched (private address, no DNS answer), or None."""
