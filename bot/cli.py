@@ -436,10 +436,12 @@ def _feeds_list(args: argparse.Namespace) -> int:
 
 
 def _feed_status(feed: Feed) -> str:
-    """paused, failing (the last poll failed) or ok."""
+    """paused, failing (the last poll failed), ok, or new (never polled)."""
     if feed.paused:
         return "paused"
-    return "failing" if feed.error_count else "ok"
+    if feed.error_count:
+        return "failing"
+    return "ok" if feed.last_success_at else "new"
 
 
 def _moment(when: datetime | None, *, none: str = "never") -> str:

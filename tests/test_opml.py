@@ -174,7 +174,7 @@ def test_cli_import_export_and_list(
 
     assert main(["--config", str(config), "feeds", "list"]) == 0
     table = capsys.readouterr().out
-    assert "الرياض" in table and "ok" in table and "3 feeds, 0 failing, 0 paused" in table
+    assert "الرياض" in table and "new" in table and "3 feeds, 0 failing, 0 paused" in table
 
 
 def test_cli_import_of_a_bad_file_is_one_clear_error(
