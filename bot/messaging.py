@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -156,7 +157,7 @@ class Messaging:
                         subscriber.platform,
                         subscriber.chat_id,
                         None,
-                        f"{destination.name}|{now:%Y-%m-%d}",
+                        f"{destination.name}|{now.astimezone(ZoneInfo(subscriber.timezone)):%Y-%m-%d}",
                         payloads(prepared.digest, rendered, self.bot_username),
                         now,
                         also=mark,

@@ -191,7 +191,9 @@ class Sender:
             log.error("message refused, not retried: %s", exc, extra=context)
             await self._outbox.fail(message.id, str(exc))
             metrics.record_delivery(message.platform, "failed")
-        except Transient as exc:
+        except Exception as exc:  # Transient, and anything unforeseen, is retried with backoff
+            if not isinstance(exc, Transient):
+                log.exception("unexpected delivery error", extra=context)
             attempts = message.attempts + 1
             if attempts >= self._max_attempts:
                 log.error("giving up after %d attempts: %s", attempts, exc, extra=context)

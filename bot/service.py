@@ -14,9 +14,11 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -40,6 +42,8 @@ from digests.topics import Taxonomy
 __all__ = ["App", "Service", "load_taxonomy", "open_app", "run_service"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +116,9 @@ class Service:
         )
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._tasks: set[asyncio.Task[None]] = set()
+        # One digest at a time per destination: a scheduled digest and the breaking lane must
+        # not both compose before either marks its stories sent.
+        self._posting: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._first_tick_done = False
 
     @property
@@ -181,10 +188,12 @@ class Service:
             log.exception("scheduled job failed")
 
     async def _tick(self) -> None:
-        outcomes = await self._app.pipeline.poll_due()
+        """Poll what is due, then the housekeeping; each stage's failure is logged and the
+        others still run (one bad input must not starve the breaking lane or the cleanup)."""
+        outcomes = await self._stage("poll", self._app.pipeline.poll_due()) or []
         if self._health is not None and outcomes:
-            await self._health.after_poll(outcomes, utcnow())
-        await self._app.pipeline.complete_pending()
+            await self._stage("feed health", self._health.after_poll(outcomes, utcnow()))
+        await self._stage("pending articles", self._app.pipeline.complete_pending())
         if outcomes:
             failed = sum(1 for o in outcomes if o.status == "error")
             new = sum(o.new_articles for o in outcomes)
@@ -192,13 +201,24 @@ class Service:
         first = not self._first_tick_done
         self._first_tick_done = True
         if self._messaging is not None:
-            metrics.record_dropped_stale(await self._messaging.drop_stale())
-            await self._messaging.personal_digests()
+            dropped = await self._stage("stale messages", self._messaging.drop_stale())
+            metrics.record_dropped_stale(dropped or 0)
+            await self._stage("personal digests", self._messaging.personal_digests())
         for destination in self._app.settings.destinations:
             if destination.breaking_topics:
                 await self._breaking_job(destination)()
             if first and destination.digest_on_start:
                 await self._digest_job(destination)()
+
+    @staticmethod
+    async def _stage(name: str, work: Awaitable[T]) -> T | None:
+        try:
+            return await work
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s failed; the rest of the tick goes on", name)
+            return None
 
     def _digest_job(
         self, destination: DestinationSettings, *, breaking: bool = False
@@ -208,15 +228,16 @@ class Service:
             if messaging is not None and destination.name in messaging.disabled:
                 return
             try:
-                await post_digest(
-                    self._app.store,
-                    destination,
-                    self._sender,
-                    utcnow(),
-                    breaking=breaking,
-                    outbox=messaging.outbox if messaging else None,
-                    bot_username=messaging.bot_username if messaging else None,
-                )
+                async with self._posting[destination.name]:
+                    await post_digest(
+                        self._app.store,
+                        destination,
+                        self._sender,
+                        utcnow(),
+                        breaking=breaking,
+                        outbox=messaging.outbox if messaging else None,
+                        bot_username=messaging.bot_username if messaging else None,
+                    )
             except asyncio.CancelledError:
                 raise
             except Exception:  # one destination's failure never stops the others
@@ -237,7 +258,6 @@ async def run_service(settings: Settings, *, stop: asyncio.Event | None = None) 
             loop.add_signal_handler(sig, stop.set)
     async with open_app(settings) as app:
         messaging = Messaging(settings, app.store, app.fetcher, app.taxonomy)
-        await messaging.start()
         service = Service(app, messaging=messaging)
         ops = OpsServer(
             settings.ops,
@@ -247,6 +267,7 @@ async def run_service(settings: Settings, *, stop: asyncio.Event | None = None) 
             last_poll=metrics.last_successful_poll,
         )
         try:
+            await messaging.start()
             await ops.start()
             service.start()
             await stop.wait()

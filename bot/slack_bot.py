@@ -57,7 +57,7 @@ class SlackTransport:
         try:
             return await self._post(chat, thread, data["text"], data.get("blocks"))
         except SlackApiError as exc:
-            if exc.response.get("error") != "invalid_blocks":
+            if not hasattr(exc.response, "get") or exc.response.get("error") != "invalid_blocks":
                 raise _translate(exc) from exc
             log.error("Slack refused the blocks; sending plain text", extra={"chat": chat})
             try:
@@ -81,8 +81,11 @@ class SlackTransport:
 
 
 def _translate(exc: SlackApiError) -> Exception:
-    error = str(exc.response.get("error", "unknown_error"))
-    status = exc.response.status_code
+    response = exc.response
+    if not hasattr(response, "get"):  # slack_sdk could not read Slack's answer at all
+        return Transient(str(exc))
+    error = str(response.get("error", "unknown_error"))
+    status = response.status_code
     if status == 429 or error == "ratelimited":
         retry = exc.response.headers.get("Retry-After", "1")
         return RetryLater(float(retry) if str(retry).isdigit() else 1.0)

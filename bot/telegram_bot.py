@@ -272,7 +272,8 @@ class TelegramBot:
         caller = await self._caller(update)
         log.info("command /%s", name, extra={"platform": "telegram", "user": caller.user_id})
         reply = await self._commands.run(caller, name, rest.strip())
-        await self._send_reply(message.chat_id, message.message_thread_id, reply)
+        thread = message.message_thread_id if message.is_topic_message else None
+        await self._send_reply(message.chat_id, thread, reply)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button press: answer the callback at once, then reply in the chat."""
@@ -284,7 +285,11 @@ class TelegramBot:
         reply = await self._commands.press(caller, query.data or "")
         message = query.message
         chat_id = message.chat.id if message else int(caller.chat_id)
-        thread = getattr(message, "message_thread_id", None)
+        thread = (
+            getattr(message, "message_thread_id", None)
+            if getattr(message, "is_topic_message", False)
+            else None
+        )
         await self._send_reply(chat_id, thread, reply)
 
     async def _send_reply(self, chat_id: int, thread: int | None, reply: Reply) -> None:

@@ -107,6 +107,8 @@ class Fetcher:
                 raise FetchError(url, _connect_kind(exc), _short(exc)) from None
             except (httpx.TransportError, httpx.DecodingError) as exc:
                 raise FetchError(url, "other", _short(exc)) from None
+            except (httpx.InvalidURL, UnicodeError, ValueError) as exc:  # bad port, bad IDNA
+                raise FetchError(url, "invalid_url", _short(exc)) from None
 
     async def _get(self, url: str, headers: dict[str, str], started: float) -> FetchResult:
         async with self._client.stream("GET", url, headers=headers) as response:

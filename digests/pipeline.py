@@ -154,6 +154,9 @@ class Pipeline:
             return await self._failed(feed, str(exc), exc.status, exc.retry_after, started)
         except ParseError as exc:
             return await self._failed(feed, f"parse: {exc}", None, None, started)
+        except Exception as exc:  # a bug or an input nobody foresaw: this feed fails, not the pass
+            log.exception("feed poll failed unexpectedly", extra=context)
+            return await self._failed(feed, f"internal: {exc!r}"[:300], None, None, started)
 
     async def _failed(
         self,
@@ -233,7 +236,7 @@ class Pipeline:
                     page.body, page.final_url, encoding=_charset(page.headers)
                 )
                 return ArticleText(article.id, extracted.text, "page")
-            except (FetchError, ExtractError) as exc:
+            except (FetchError, ExtractError, ValueError) as exc:
                 error = str(exc)
                 context = {"feed_id": article.feed_id, "article_id": article.id}
                 log.warning("article page unusable, keeping the snippet: %s", exc, extra=context)

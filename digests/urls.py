@@ -17,15 +17,17 @@ _TRACKING = frozenset(
 
 def canonical_url(url: str) -> str:
     """Return the canonical form of ``url`` (unchanged when it is not an absolute http(s) URL)."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port  # raises ValueError for a port that is not a number in range
+    except ValueError:
+        return url.strip()
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
         return url.strip()
     host = parts.hostname.lower()
-    if parts.port and not (
-        (scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)
-    ):
-        host = f"{host}:{parts.port}"
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
     query = sorted(
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)

@@ -11,7 +11,7 @@ from digests.policy import PollSettings
 from digests.store import Store
 from tests.conftest import DATA, Harness
 from tests.feedserver import Answer, FeedServer
-from tests.fixtures import STORIES, atom, rss
+from tests.fixtures import STORIES, Story, atom, rss
 
 TITLES = {s.title for s in STORIES}
 
@@ -332,3 +332,24 @@ async def test_compressed_body_is_limited_by_its_decoded_size(harness: Harness) 
     [outcome] = await harness.pipeline.poll_feeds(await harness.store.list_feeds())
 
     assert outcome.status == "error" and (outcome.error or "").startswith("too_large")
+
+
+async def test_unusable_article_links_never_stop_the_pass(harness: Harness) -> None:
+    bad = tuple(
+        Story(f"bad{n}", f"{story.title} ({n})", story.paragraphs)
+        for n, story in enumerate(STORIES[:3])
+    )
+    links = ["http://example.com:abc/{slug}", "http://xn--a.com/{slug}", "http://☃☃--.com/{slug}"]
+    for n, (story, link) in enumerate(zip(bad, links, strict=True)):
+        body = rss("", (story,), link_path=link, full_content=False, guid_prefix=f"b{n}:")
+        harness.server.add(f"/bad{n}", body)
+    harness.server.add("/good", rss(harness.server.base, STORIES[3:4], guid_prefix="g:"))
+    await harness.add_feeds("/bad0", "/bad1", "/bad2", "/good")
+
+    outcomes = await harness.pipeline.poll_feeds(await harness.store.list_feeds())
+    await harness.pipeline.complete_pending()  # nothing left that raises on every tick
+
+    by_name = {o.name: o for o in outcomes}
+    assert by_name["good"].new_articles == 1
+    assert all(by_name[f"bad{n}"].status in ("ok", "error") for n in range(3))
+    assert await harness.store.articles_missing_text(limit=10) == []
