@@ -226,7 +226,7 @@ def _digest(args: argparse.Namespace) -> int:
     destination = _destination(settings, args.destination)
 
     async def compose() -> str:
-        async with open_app(settings) as app:
+        async with open_app(settings, polling=False) as app:
             prepared = await build_digest(app.store, destination, utcnow())
         return render_text(
             prepared.digest, language=destination.language, timezone=destination.timezone
@@ -321,7 +321,7 @@ def _topics_list(args: argparse.Namespace) -> int:
     settings = _settings(args)
 
     async def run() -> list[tuple[TopicRow, int]]:
-        async with open_app(settings) as app:
+        async with open_app(settings, polling=False) as app:
             origin = "keyphrase" if args.keyphrases else None
             return await app.store.topic_counts(origin=origin, limit=args.limit)
 
@@ -344,7 +344,9 @@ def _topics_promote(args: argparse.Namespace) -> int:
         file.write("\n" + to_toml_entry(topic))
 
     async def run() -> int:
-        async with open_app(settings) as app:  # re-reads the taxonomy and syncs the new topic
+        async with open_app(
+            settings, polling=False
+        ) as app:  # re-reads the taxonomy and syncs the new topic
             moved = 0
             for found in await app.store.list_topics(origin="keyphrase"):
                 if normalise(found.name_ar) == normalise(args.phrase):
@@ -370,7 +372,7 @@ def _search(args: argparse.Namespace) -> int:
     )
 
     async def run() -> SearchPage:
-        async with open_app(settings) as app:
+        async with open_app(settings, polling=False) as app:
             return await find(
                 app.store,
                 " ".join(args.query),
@@ -410,7 +412,7 @@ def _feeds_list(args: argparse.Namespace) -> int:
     settings = _settings(args)
 
     async def run() -> list[Feed]:
-        async with open_app(settings) as app:
+        async with open_app(settings, polling=False) as app:
             return await app.store.list_feeds()
 
     every = asyncio.run(run())
@@ -452,7 +454,7 @@ def _feeds_export(args: argparse.Namespace) -> int:
     settings = _settings(args)
 
     async def run() -> list[Feed]:
-        async with open_app(settings) as app:
+        async with open_app(settings, polling=False) as app:
             return await app.store.list_feeds()
 
     every = asyncio.run(run())
@@ -479,7 +481,7 @@ def _feeds_import(args: argparse.Namespace) -> int:
     settings = _settings(args)
 
     async def run() -> OpmlImport:
-        async with open_app(settings) as app:
+        async with open_app(settings, polling=False) as app:
             return await import_opml_feeds(app.store, found, utcnow())
 
     done = asyncio.run(run())

@@ -76,18 +76,21 @@ def load_taxonomy(settings: Settings) -> Taxonomy:
 
 
 @contextlib.asynccontextmanager
-async def open_app(settings: Settings) -> AsyncIterator[App]:
-    """Open the store (applying migrations), sync feeds and topics, rebuild the story index,
-    open the fetcher."""
+async def open_app(settings: Settings, *, polling: bool = True) -> AsyncIterator[App]:
+    """Open the store (applying migrations), sync feeds and topics, open the fetcher; with
+    ``polling`` also rebuild the story index new articles are clustered against (commands that
+    only read the store skip that work)."""
     taxonomy = load_taxonomy(settings)
     store = await Store.open(settings.database_url)
     try:
         now = utcnow()
         await store.sync_config_feeds(settings.feeds, now)
         await store.sync_topics(taxonomy_rows(taxonomy), now)
-        enrich_settings = settings.topics.enrich_settings()
-        enricher = Enricher(taxonomy, enrich_settings)
-        enricher.restore(await store.index_rows(now - enrich_settings.related_window))
+        enricher = None
+        if polling:
+            enrich_settings = settings.topics.enrich_settings()
+            enricher = Enricher(taxonomy, enrich_settings)
+            enricher.restore(await store.index_rows(now - enrich_settings.related_window))
         async with Fetcher(settings.poll) as fetcher, httpx.AsyncClient() as llm_client:
             llm = (llm_client, settings.summary.llm) if settings.summary.llm else None
             pipeline = Pipeline(store, fetcher, settings.poll, enricher=enricher, llm=llm)

@@ -46,8 +46,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from digests.errors import StoreError
-from digests.schema import chat_aliases, outbox
-from digests.store import Store, _insert_ignore
+from digests.schema import chat_aliases, from_row, outbox
+from digests.store import Store, insert_ignore
 
 __all__ = ["PLATFORMS", "Outbox", "OutboxMessage"]
 
@@ -139,7 +139,7 @@ class Outbox:
                 }
                 for number, payload in enumerate(payloads, start=1)
             ]
-            statement = _insert_ignore(conn, outbox).returning(outbox.c.id)
+            statement = insert_ignore(conn, outbox).returning(outbox.c.id)
             inserted = (await conn.execute(statement, rows)).all()
             if not inserted:
                 return False  # another instance enqueued it between our check and insert
@@ -395,22 +395,4 @@ async def _resolve(conn: AsyncConnection, platform: str, chat: str) -> str:
 
 
 def _message(row: sa.RowMapping) -> OutboxMessage:
-    return OutboxMessage(
-        id=row["id"],
-        destination=row["destination"],
-        platform=row["platform"],
-        chat=row["chat"],
-        thread=row["thread"],
-        digest_key=row["digest_key"],
-        part=row["part"],
-        parts=row["parts"],
-        payload=row["payload"],
-        status=row["status"],
-        attempts=row["attempts"],
-        not_before=row["not_before"],
-        claimed_until=row["claimed_until"],
-        created_at=row["created_at"],
-        platform_message_id=row["platform_message_id"],
-        error=row["error"],
-        sent_at=row["sent_at"],
-    )
+    return from_row(OutboxMessage, row)

@@ -6,11 +6,19 @@ SQLite and ``timestamptz`` on PostgreSQL, and always hands back aware datetimes.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 
 from digests.errors import StoreError
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    Row = TypeVar("Row", bound=DataclassInstance)
 
 __all__ = [
     "UTCDateTime",
@@ -18,6 +26,7 @@ __all__ = [
     "articles",
     "chat_aliases",
     "feeds",
+    "from_row",
     "metadata",
     "outbox",
     "related_articles",
@@ -167,3 +176,9 @@ chat_aliases = sa.Table(
     sa.Column("new_chat", sa.Text, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
+
+
+def from_row(cls: type[Row], row: Mapping[Any, Any]) -> Row:
+    """An instance of the dataclass ``cls`` from a result row whose column names (or labels)
+    are its field names; fields the row lacks keep their defaults."""
+    return cls(**{f.name: row[f.name] for f in dataclasses.fields(cls) if f.name in row})

@@ -31,7 +31,15 @@ from digests.arabic import normalise
 from digests.errors import StoreError
 from digests.models import Article, Entry, Feed
 from digests.policy import FeedSettings
-from digests.schema import article_topics, articles, feeds, related_articles, sent_items, topics
+from digests.schema import (
+    article_topics,
+    articles,
+    feeds,
+    from_row,
+    related_articles,
+    sent_items,
+    topics,
+)
 from digests.search import Query, SearchFilters
 from digests.urls import canonical_url
 
@@ -44,6 +52,7 @@ __all__ = [
     "Store",
     "StoredSummary",
     "TopicRow",
+    "insert_ignore",
     "record_sent",
     "sqlite_url",
 ]
@@ -488,7 +497,7 @@ class Store:
                 )
             if not rows:
                 return []
-            statement = _insert_ignore(conn).returning(articles.c.id, articles.c.guid)
+            statement = insert_ignore(conn).returning(articles.c.id, articles.c.guid)
             ids = {row.guid: row.id for row in await conn.execute(statement, rows)}
         by_guid = {entry.guid: entry for entry, _, _ in candidates}
         for row in rows:
@@ -653,7 +662,7 @@ class Store:
             ).all()
             if rows:
                 await conn.execute(
-                    _insert_ignore(conn, article_topics),
+                    insert_ignore(conn, article_topics),
                     [
                         {"article_id": r.article_id, "topic_id": ids[to_slug], "weight": r.weight}
                         for r in rows
@@ -700,7 +709,7 @@ class Store:
             new_topics = {t.slug: t for item in items for t in item.new_topics}
             if new_topics:
                 await conn.execute(
-                    _insert_ignore(conn, topics),
+                    insert_ignore(conn, topics),
                     [
                         {
                             "slug": t.slug,
@@ -723,14 +732,14 @@ class Store:
                 if slug in topic_ids
             ]
             if topic_rows:
-                await conn.execute(_insert_ignore(conn, article_topics), topic_rows)
+                await conn.execute(insert_ignore(conn, article_topics), topic_rows)
             related_rows = [
                 {"article_id": item.article_id, "related_id": other, "score": score}
                 for item in items
                 for other, score in item.related
             ]
             if related_rows:
-                await conn.execute(_insert_ignore(conn, related_articles), related_rows)
+                await conn.execute(insert_ignore(conn, related_articles), related_rows)
             await _update_articles(
                 conn,
                 [
@@ -980,14 +989,7 @@ async def _topic_ids(conn: AsyncConnection, slugs: set[str]) -> dict[str, int]:
 
 
 def _topic(row: sa.RowMapping) -> TopicRow:
-    return TopicRow(
-        slug=row["slug"],
-        name_ar=row["name_ar"],
-        name_en=row["name_en"],
-        kind=row["kind"],
-        origin=row["origin"],
-        match_key=row["match_key"],
-    )
+    return from_row(TopicRow, row)
 
 
 async def _update_articles(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
@@ -1010,7 +1012,7 @@ async def record_sent(
     """``Store.mark_sent`` on an open write transaction (the outbox's ``also`` callback)."""
     if article_ids:
         await conn.execute(
-            _insert_ignore(conn, sent_items).values(
+            insert_ignore(conn, sent_items).values(
                 [{"destination": destination, "article_id": i, "sent_at": now} for i in article_ids]
             )
         )
@@ -1035,7 +1037,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _insert_ignore(conn: AsyncConnection, table: sa.Table = articles) -> Any:
+def insert_ignore(conn: AsyncConnection, table: sa.Table = articles) -> Any:
+    """An INSERT into ``table`` that skips rows conflicting with a unique key (both dialects)."""
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     return sqlite.insert(table).on_conflict_do_nothing()
@@ -1057,36 +1060,8 @@ async def _existing(
 
 
 def _feed(row: sa.RowMapping) -> Feed:
-    return Feed(
-        id=row["id"],
-        url=row["url"],
-        name=row["name"],
-        etag=row["etag"],
-        last_modified=row["last_modified"],
-        next_check_at=row["next_check_at"],
-        last_checked_at=row["last_checked_at"],
-        last_success_at=row["last_success_at"],
-        error_count=row["error_count"],
-        last_error=row["last_error"],
-        parse_problem=row["parse_problem"],
-        paused=row["paused"],
-        title=row["title"],
-    )
+    return from_row(Feed, row)
 
 
 def _article(row: sa.RowMapping) -> Article:
-    return Article(
-        id=row["id"],
-        feed_id=row["feed_id"],
-        source=row["source"],
-        guid=row["guid"],
-        url=row["url"],
-        title=row["title"],
-        published_at=row["published_at"],
-        snippet=row["snippet"],
-        text=row["text"],
-        content_hash=row["content_hash"],
-        created_at=row["created_at"],
-        story_id=row.get("story_id"),
-        summary=row.get("summary"),
-    )
+    return from_row(Article, row)

@@ -29,13 +29,12 @@ from typing import Any, Literal, cast, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from digests.errors import StoreError
 from digests.i18n import Language
 from digests.schema import UTCDateTime, metadata, topics
-from digests.store import Store, TopicRow
+from digests.store import Store, TopicRow, insert_ignore
 
 __all__ = [
     "DEFAULT_TIMEZONE",
@@ -150,7 +149,7 @@ class Subscriptions:
         where = (subscribers.c.platform == platform, subscribers.c.user_id == user_id)
         async with self._store.write() as conn:
             await conn.execute(
-                _insert_ignore(conn, subscribers).values(
+                insert_ignore(conn, subscribers).values(
                     platform=platform,
                     user_id=user_id,
                     chat_id=chat_id,
@@ -219,7 +218,7 @@ class Subscriptions:
         async with self._store.write() as conn:
             topic_id = await _topic_id(conn, slug)
             result = await conn.execute(
-                _insert_ignore(conn, follows).values(
+                insert_ignore(conn, follows).values(
                     subscriber_id=subscriber.id, topic_id=topic_id, created_at=now
                 )
             )
@@ -318,12 +317,6 @@ async def _topic_id(conn: AsyncConnection, slug: str) -> int:
     if found is None:
         raise StoreError(f"no topic with slug {slug!r}")
     return int(found.id)
-
-
-def _insert_ignore(conn: AsyncConnection, table: sa.Table) -> Any:
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return sqlite.insert(table).on_conflict_do_nothing()
 
 
 def _subscriber(row: sa.RowMapping) -> Subscriber:

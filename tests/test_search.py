@@ -10,7 +10,6 @@ from digests.models import Entry
 from digests.pipeline import utcnow
 from digests.policy import FeedSettings
 from digests.search import (
-    Query,
     QueryError,
     SearchFilters,
     index_terms,
@@ -203,4 +202,3 @@ def test_snippet_of_a_long_sentence_is_cut_at_words_around_the_match() -> None:
     assert len(snippet.text) <= 84
     assert snippet.text.startswith("…") and snippet.text.endswith("…")
     assert [snippet.text[a:b] for a, b in snippet.marks] == ["طهران"]
-    assert Query((("x",),)).stems == frozenset({"x"})
