@@ -265,6 +265,14 @@ class TelegramSettings(_Section):
     webhook_listen: str = Field("127.0.0.1", description="Webhook mode: address to listen on.")
     webhook_port: int = Field(8443, ge=1, le=65535, description="Webhook mode: port.")
     webhook_path: str = Field("telegram", description="Webhook mode: URL path to serve.")
+    leader_retry_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=300,
+        description="Polling mode with several instances (PostgreSQL): how often an instance "
+        "that is not the leader tries to become it, and the leader checks it still is. Only "
+        "the leader calls getUpdates; another takes over within about this long when it dies.",
+    )
     poll_timeout_seconds: int = Field(
         25, ge=0, le=50, description="Long-polling timeout of getUpdates."
     )
@@ -334,6 +342,15 @@ class DeliverySettings(_Section):
     )
     shutdown_grace_seconds: float = Field(
         10.0, ge=0, le=300, description="How long shutdown waits for sends in flight."
+    )
+    lease_seconds: int = Field(
+        120,
+        ge=5,
+        le=3600,
+        description="How long a message part being sent stays reserved for the instance "
+        "sending it. With several instances, a killed instance's parts are sent by another "
+        "one after this; keep it longer than a send plus any rate-limit wait. (One instance "
+        "on SQLite hands its parts back at once on restart.)",
     )
 
 

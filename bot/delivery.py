@@ -12,13 +12,14 @@ import json
 import logging
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.config import DestinationSettings
 from digests.digest import StoryCandidate, StoryTopic, compose
+from digests.errors import AlreadySent
 from digests.i18n import Language
 from digests.models import Article, Digest, TopicRef
 from digests.outbox import Outbox
@@ -159,6 +160,7 @@ async def post_digest(
     breaking: bool = False,
     outbox: Outbox | None = None,
     bot_username: str | None = None,
+    period: datetime | None = None,
 ) -> int:
     """Compose, render and send one digest, then mark its stories sent; returns the item count.
 
@@ -166,6 +168,12 @@ async def post_digest(
     are queued and the stories marked sent in one transaction, and the sender delivers them.
     An empty period posts nothing, or the no-news line when the destination asks for it (the
     breaking lane never posts an empty message).
+
+    Idempotent across instances sharing a database: the outbox key is the destination, the
+    lane and ``period`` (the scheduled time the digest is for; ``now`` when not given) to the
+    minute, so instances running the same schedule queue one digest; and a story already
+    recorded as sent to the destination makes the whole digest stand down (``AlreadySent``:
+    nothing queued, 0 returned; the next digest is composed without that story).
     """
     prepared = await build_digest(store, destination, now, breaking=breaking)
     digest = prepared.digest
@@ -183,20 +191,25 @@ async def post_digest(
         kind = "breaking" if breaking else "digest"
 
         async def mark(conn: AsyncConnection) -> None:
-            await record_sent(conn, destination.name, prepared.article_ids, now)
+            await record_sent(conn, destination.name, prepared.article_ids, now, strict=True)
 
-        queued = await outbox.enqueue(
-            destination.name,
-            destination.platform,
-            destination.chat,
-            str(destination.thread_id) if destination.thread_id else None,
-            f"{destination.name}|{kind}|{now:%Y-%m-%dT%H:%M}",
-            payloads(digest, destination, bot_username),
-            now,
-            also=mark,
-        )
+        key_time = (period or now).astimezone(UTC)
+        try:
+            queued = await outbox.enqueue(
+                destination.name,
+                destination.platform,
+                destination.chat,
+                str(destination.thread_id) if destination.thread_id else None,
+                f"{destination.name}|{kind}|{key_time:%Y-%m-%dT%H:%M}",
+                payloads(digest, destination, bot_username),
+                now,
+                also=mark,
+            )
+        except AlreadySent as exc:
+            log.info("%s stood down: %s", kind, exc, extra=context)
+            return 0
         if not queued:
-            log.info("%s for this minute was already queued", kind, extra=context)
+            log.info("%s for %s UTC was already queued", kind, f"{key_time:%H:%M}", extra=context)
             return 0
     lane = "breaking news" if breaking else "digest"
     log.info("%s posted with %d stories", lane, len(digest.items), extra=context)

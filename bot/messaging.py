@@ -25,6 +25,8 @@ from bot.delivery import build_digest, payloads
 from bot.sender import Sender, Transport
 from bot.slack_bot import SlackBot, SlackTransport
 from bot.telegram_bot import TelegramBot, TelegramTransport
+from digests.cluster import LeaderLock
+from digests.errors import AlreadySent
 from digests.fetch import Fetcher
 from digests.outbox import Outbox, OutboxMessage
 from digests.pipeline import utcnow
@@ -85,10 +87,21 @@ class Messaging:
             )
             transports["slack"] = SlackTransport(self.slack.client)
             limiters["slack"] = RateLimiter.slack()
-        self.sender = Sender(self.outbox, transports, limiters, on_gone=self._gone)
+        self._limiters = limiters
+        self.sender = Sender(
+            self.outbox,
+            transports,
+            limiters,
+            on_gone=self._gone,
+            lease=timedelta(seconds=settings.delivery.lease_seconds),
+        )
         self.disabled: set[str] = set()
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # Telegram allows one getUpdates caller per bot: with several instances, the holder of
+        # this lock (PostgreSQL advisory lock) polls; on SQLite this process always holds it.
+        self.telegram_leader = LeaderLock(store, "telegram-polling")
+        self._leading: asyncio.Task[None] | None = None
 
     @property
     def bot_username(self) -> str | None:
@@ -101,7 +114,10 @@ class Messaging:
         if self._store.single_instance:
             await self.outbox.release_in_flight()
         if self.telegram is not None:
-            await self.telegram.start()
+            elect = self._settings.telegram.mode == "polling" and not self._store.single_instance
+            await self.telegram.start(poll=not elect)
+            if elect:
+                self._leading = asyncio.create_task(self._lead_telegram(self.telegram))
         if self.slack is not None:
             await self.slack.start()
         if self.telegram is not None or self.slack is not None:
@@ -115,10 +131,40 @@ class Messaging:
                 await asyncio.wait_for(self._task, grace_seconds)
             except TimeoutError:
                 log.warning("delivery still busy at shutdown; leases cover the rest")
+        if self._leading is not None:
+            self._leading.cancel()
+            await asyncio.gather(self._leading, return_exceptions=True)
         if self.telegram is not None:
             await self.telegram.stop()
+            await self.telegram_leader.release()
         if self.slack is not None:
             await self.slack.stop()
+
+    def share_limits(self, instances: int) -> None:
+        """Keep to ``1/instances`` of each platform's bot-wide rate limit (the instances alive
+        share one bot token)."""
+        for limiter in self._limiters.values():
+            limiter.share(instances)
+
+    async def _lead_telegram(self, telegram: TelegramBot) -> None:
+        """Poll Telegram while this instance holds the leader lock; try to take it over every
+        ``leader_retry_seconds`` when another instance holds it (it died: the lock is free)."""
+        every = self._settings.telegram.leader_retry_seconds
+        lock = self.telegram_leader
+        while True:
+            try:
+                if telegram.polling:
+                    if not await lock.check():
+                        await telegram.stop_polling()
+                elif await lock.acquire():
+                    await telegram.start_polling()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database or Telegram hiccuped: try again next round
+                log.exception("telegram leadership round failed")
+                if lock.held and not telegram.polling:
+                    await lock.release()
+            await asyncio.sleep(every)
 
     async def drop_stale(self, now: datetime | None = None) -> int:
         """Drop queued messages older than ``[delivery] max_age_minutes``: late news is no news."""
@@ -147,22 +193,25 @@ class Messaging:
                         name: str = destination.name,
                         ids: tuple[int, ...] = prepared.article_ids,
                     ) -> None:
-                        await record_sent(conn, name, ids, now)
+                        await record_sent(conn, name, ids, now, strict=True)
 
                     # Rendered for the subscriber's own platform (model_copy skips the
                     # destination's validation: a personal destination has no configured chat).
                     rendered = destination.model_copy(update={"platform": subscriber.platform})
-                    await self.outbox.enqueue(
-                        destination.name,
-                        subscriber.platform,
-                        subscriber.chat_id,
-                        None,
-                        f"{destination.name}|{now.astimezone(ZoneInfo(subscriber.timezone)):%Y-%m-%d}",
-                        payloads(prepared.digest, rendered, self.bot_username),
-                        now,
-                        also=mark,
-                    )
-                    queued += 1
+                    local_day = now.astimezone(ZoneInfo(subscriber.timezone))
+                    try:
+                        queued += await self.outbox.enqueue(
+                            destination.name,
+                            subscriber.platform,
+                            subscriber.chat_id,
+                            None,
+                            f"{destination.name}|{local_day:%Y-%m-%d}",
+                            payloads(prepared.digest, rendered, self.bot_username),
+                            now,
+                            also=mark,
+                        )
+                    except AlreadySent as exc:  # another instance queued it a moment ago
+                        log.info("personal digest stood down: %s", exc)
             await subscriptions.mark_personal_sent(subscriber, now)
         return queued
 

@@ -17,7 +17,7 @@ import signal
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,7 @@ from bot.delivery import ConsoleSender, post_digest
 from bot.messaging import Messaging
 from bot.ops import OpsServer
 from digests import metrics
+from digests.cluster import Instances
 from digests.enrich import Enricher, taxonomy_rows
 from digests.errors import ConfigError
 from digests.feedhealth import FeedHealthMonitor
@@ -39,11 +40,14 @@ from digests.pipeline import Pipeline, utcnow
 from digests.store import Store
 from digests.topics import Taxonomy
 
-__all__ = ["App", "Service", "load_taxonomy", "open_app", "run_service"]
+__all__ = ["App", "Service", "load_taxonomy", "open_app", "run_service", "scheduled_time"]
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# How late a scheduled digest may still run (the scheduler was busy or the process paused).
+_MISFIRE_GRACE = timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +121,8 @@ class Service:
             if messaging is not None
             else None
         )
+        tick = app.settings.poll.tick_seconds
+        self._instances = Instances(app.store, live_for=timedelta(seconds=3 * tick + 10))
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._tasks: set[asyncio.Task[None]] = set()
         # One digest at a time per destination: a scheduled digest and the breaking lane must
@@ -141,15 +147,16 @@ class Service:
             coalesce=True,
         )
         for destination in settings.destinations:
+            trigger = CronTrigger.from_crontab(
+                destination.schedule, timezone=ZoneInfo(destination.timezone)
+            )
             self._scheduler.add_job(
-                self._tracked(self._digest_job(destination)),
-                CronTrigger.from_crontab(
-                    destination.schedule, timezone=ZoneInfo(destination.timezone)
-                ),
+                self._tracked(self._digest_job(destination, trigger=trigger)),
+                trigger,
                 id=f"digest-{destination.name}",
                 max_instances=1,
                 coalesce=True,
-                misfire_grace_time=15 * 60,
+                misfire_grace_time=int(_MISFIRE_GRACE.total_seconds()),
             )
         self._scheduler.start()
         log.info(
@@ -170,6 +177,7 @@ class Service:
             if late:
                 await asyncio.gather(*late, return_exceptions=True)
                 log.warning("abandoned %d jobs at shutdown; they resume on restart", len(late))
+        await self._stage("leaving", self._instances.leave())
         log.info("service stopped")
 
     def _tracked(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
@@ -193,6 +201,10 @@ class Service:
     async def _tick(self) -> None:
         """Poll what is due, then the housekeeping; each stage's failure is logged and the
         others still run (one bad input must not starve the breaking lane or the cleanup)."""
+        live = await self._stage("heartbeat", self._instances.heartbeat(utcnow()))
+        if self._messaging is not None and live:
+            self._messaging.share_limits(live)
+        await self._stage("story index", self._app.pipeline.catch_up_index())
         outcomes = await self._stage("poll", self._app.pipeline.poll_due()) or []
         if self._health is not None and outcomes:
             await self._stage("feed health", self._health.after_poll(outcomes, utcnow()))
@@ -224,22 +236,32 @@ class Service:
             return None
 
     def _digest_job(
-        self, destination: DestinationSettings, *, breaking: bool = False
+        self,
+        destination: DestinationSettings,
+        *,
+        breaking: bool = False,
+        trigger: CronTrigger | None = None,
     ) -> Callable[[], Awaitable[None]]:
+        """The job posting ``destination``'s digest; with its cron ``trigger``, the digest is
+        keyed by the scheduled time it is for, so every instance queues the same one."""
+
         async def job() -> None:
             messaging = self._messaging
             if messaging is not None and destination.name in messaging.disabled:
                 return
+            now = utcnow()
+            period = scheduled_time(trigger, now) if trigger is not None else None
             try:
                 async with self._posting[destination.name]:
                     await post_digest(
                         self._app.store,
                         destination,
                         self._sender,
-                        utcnow(),
+                        now,
                         breaking=breaking,
                         outbox=messaging.outbox if messaging else None,
                         bot_username=messaging.bot_username if messaging else None,
+                        period=period,
                     )
             except asyncio.CancelledError:
                 raise
@@ -250,6 +272,19 @@ class Service:
 
     def _breaking_job(self, destination: DestinationSettings) -> Callable[[], Awaitable[None]]:
         return self._digest_job(destination, breaking=True)
+
+
+def scheduled_time(
+    trigger: CronTrigger, now: datetime, grace: timedelta = _MISFIRE_GRACE
+) -> datetime | None:
+    """The latest time ``trigger`` fired at or before ``now`` (looking back ``grace``, the
+    longest a digest job may run late); None when it did not fire in that span."""
+    last = None
+    fire = trigger.get_next_fire_time(None, now - grace)
+    while fire is not None and fire <= now:
+        last = fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
+    return last
 
 
 async def run_service(settings: Settings, *, stop: asyncio.Event | None = None) -> None:

@@ -181,8 +181,10 @@ class TelegramBot:
         app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_error_handler(self._on_error)
 
-    async def start(self) -> None:
-        """Initialise, register the command menus, start long polling and the dispatcher."""
+    async def start(self, *, poll: bool = True) -> None:
+        """Initialise, register the command menus, start the dispatcher and receiving updates:
+        the webhook server in webhook mode, else long polling when ``poll`` (with several
+        instances only the leader polls: see ``start_polling``)."""
         app = self.application
         await app.initialize()
         self.username = app.bot.username
@@ -198,18 +200,40 @@ class TelegramBot:
                 secret_token=self._webhook_secret,
                 allowed_updates=["message", "callback_query"],
             )
-        else:
-            await app.updater.start_polling(
-                poll_interval=0,
-                timeout=self._settings.poll_timeout_seconds,
-                allowed_updates=["message", "callback_query"],
-                drop_pending_updates=False,
-            )
+        elif poll:
+            await self.start_polling()
         await app.start()
         log.info("telegram bot @%s started", self.username)
 
+    @property
+    def polling(self) -> bool:
+        """Whether this process is calling getUpdates."""
+        updater = self.application.updater
+        return updater is not None and updater.running and self._settings.mode == "polling"
+
+    async def start_polling(self) -> None:
+        """Start long polling (no-op when already polling)."""
+        updater = self.application.updater
+        assert updater is not None
+        if updater.running:
+            return
+        await updater.start_polling(
+            poll_interval=0,
+            timeout=self._settings.poll_timeout_seconds,
+            allowed_updates=["message", "callback_query"],
+            drop_pending_updates=False,
+        )
+        log.info("polling Telegram for updates")
+
+    async def stop_polling(self) -> None:
+        """Stop long polling, confirming the updates handled so far (no-op when not polling)."""
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+            log.info("stopped polling Telegram for updates")
+
     async def stop(self) -> None:
-        """Stop polling (confirming handled updates), the dispatcher, then the HTTP client."""
+        """Stop receiving updates (confirming handled ones), the dispatcher, the HTTP client."""
         app = self.application
         if app.updater is not None and app.updater.running:
             await app.updater.stop()

@@ -57,12 +57,23 @@ class Enricher:
     def __len__(self) -> int:
         return len(self._index)
 
-    def restore(self, rows: Sequence[IndexRow]) -> None:
-        """Re-add stored articles (oldest first) with their stored story ids."""
+    @property
+    def horizon(self) -> timedelta:
+        """How far back the index reaches (articles older than this are forgotten)."""
+        return self._settings.related_window
+
+    def restore(self, rows: Sequence[IndexRow]) -> int:
+        """Add stored articles (oldest first) with their stored story ids; articles already in
+        the index are skipped. Returns how many were added."""
+        added = 0
         for row in rows:
+            if row.id in self._index:
+                continue
+            added += 1
             doc = IndexedDoc.from_text(row.id, row.source, row.published_at, row.title, row.text)
             self._index.add(doc, story_id=row.story_id)
             self._phrases.add(phrase_keys(row.title, row.text))
+        return added
 
     def enrich(self, article: Article) -> Enrichment:
         """Tag, cluster and link one article, and remember it for the next ones."""

@@ -9,6 +9,7 @@
     ├── ParseError             a feed could not be parsed at all (url)
     ├── ExtractError           no article text could be extracted from a page (url)
     └── StoreError             the database refused an operation
+        └── AlreadySent        another instance sent a story to a destination first
 
 Every error carries the context a reader needs to act on it; none carries a secret.
 """
@@ -16,6 +17,7 @@ Every error carries the context a reader needs to act on it; none carries a secr
 from __future__ import annotations
 
 __all__ = [
+    "AlreadySent",
     "ConfigError",
     "ExtractError",
     "FetchError",
@@ -83,3 +85,14 @@ class ExtractError(NewsdigestError):
 
 class StoreError(NewsdigestError):
     """The database refused an operation."""
+
+
+class AlreadySent(StoreError):
+    """Stories were already recorded as sent to ``destination`` (by a digest composed at the
+    same time elsewhere, e.g. another instance); the digest that found out is not posted."""
+
+    def __init__(self, destination: str, article_ids: set[int]) -> None:
+        self.destination = destination
+        self.article_ids = article_ids
+        shown = ", ".join(str(i) for i in sorted(article_ids)[:10])
+        super().__init__(f"destination {destination!r} was already sent article(s) {shown}")

@@ -39,6 +39,12 @@ log = logging.getLogger(__name__)
 
 # How long a claimed feed stays claimed if its poll never reports back (crash, shutdown).
 _CLAIM_LEASE = timedelta(minutes=10)
+# With several instances, an article younger than this may still be in another one's poll:
+# only older ones count as left behind. (The claim lease bounds any one poll.)
+_LEFT_BEHIND = _CLAIM_LEASE
+# Overlap when reading what other instances enriched: covers clock skew between machines and
+# transactions that committed late (re-reading an indexed article is a no-op).
+_CATCH_UP_OVERLAP = timedelta(minutes=2)
 
 
 def utcnow() -> datetime:
@@ -69,6 +75,7 @@ class Pipeline:
         # Feeds being processed at once: bounds memory (fetched bodies waiting for the single
         # SQLite writer) as the fetcher's semaphores bound the network.
         self._slots = asyncio.Semaphore(settings.concurrency)
+        self._caught_up_at = clock()
 
     async def poll_due(self, *, limit: int = 500) -> list[PollOutcome]:
         """Claim the feeds that are due now and poll them concurrently."""
@@ -181,12 +188,27 @@ class Pipeline:
         return self._outcome(feed, "error", http_status, 0, started, error)
 
     async def complete_pending(self, *, limit: int = 100) -> int:
-        """Complete articles left half-done (a poll cut short by shutdown); returns how many."""
-        pending = await self._store.articles_missing_text(limit=limit)
+        """Complete articles left half-done (a poll cut short by shutdown or a crash); returns
+        how many. With several instances on the database, only articles older than a poll
+        can take count: younger ones may be in another instance's hands."""
+        before = None if self._store.single_instance else self._clock() - _LEFT_BEHIND
+        pending = await self._store.articles_missing_text(limit=limit, created_before=before)
         await self._complete_texts([NewArticle(a, None) for a in pending])
-        unenriched = await self._store.articles_to_enrich(limit=limit)
+        unenriched = await self._store.articles_to_enrich(limit=limit, created_before=before)
         await self._enrich(unenriched)
         return len(pending) + len(unenriched)
+
+    async def catch_up_index(self) -> int:
+        """Add to the story index the articles other instances enriched since the last call,
+        so stories and related links form across instances; returns how many were added.
+        Nothing to do on SQLite, where this process is the only writer."""
+        if self._enricher is None or self._store.single_instance:
+            return 0
+        now = self._clock()
+        since = self._caught_up_at - _CATCH_UP_OVERLAP
+        rows = await self._store.index_rows(now - self._enricher.horizon, enriched_since=since)
+        self._caught_up_at = now
+        return self._enricher.restore(rows)
 
     async def _complete_texts(self, new: Sequence[NewArticle]) -> None:
         texts = await asyncio.gather(*(self._text_of(item) for item in new))

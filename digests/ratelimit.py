@@ -134,6 +134,8 @@ class RateLimiter:
     """Rules and penalties over a caller's clock; see the module docstring for the contract."""
 
     def __init__(self, rules: Sequence[Rule]) -> None:
+        self._rules = tuple(rules)
+        self._share = 1
         self._windows = [_Window(rule) for rule in rules]
         self._penalties: dict[str, float] = {}
         self._expiries: list[tuple[float, str]] = []  # heap over _penalties, lazily pruned
@@ -148,6 +150,19 @@ class RateLimiter:
     def slack(cls) -> RateLimiter:
         """A limiter with Slack's limits."""
         return cls(slack_rules())
+
+    def share(self, instances: int) -> None:
+        """Keep to ``1/instances`` of every global rule (the others' shares are theirs): with N
+        instances sending for one bot, each one's global windows are N times as long. Per-chat
+        rules are unchanged. Windows are restarted only when the share changes."""
+        instances = max(1, instances)
+        if instances == self._share:
+            return
+        self._share = instances
+        for index, rule in enumerate(self._rules):
+            if rule.key is everything:
+                limit = Limit(rule.limit.count, rule.limit.seconds * instances)
+                self._windows[index] = _Window(Rule(rule.name, limit, rule.key))
 
     def delay(self, chat: str, now: float) -> float:
         """Seconds to wait before a message to ``chat`` may be sent (0.0: send now)."""

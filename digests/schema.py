@@ -27,6 +27,7 @@ __all__ = [
     "chat_aliases",
     "feeds",
     "from_row",
+    "instances",
     "metadata",
     "outbox",
     "related_articles",
@@ -175,6 +176,18 @@ chat_aliases = sa.Table(
     sa.Column("old_chat", sa.Text, primary_key=True),
     sa.Column("new_chat", sa.Text, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Live service instances sharing the database (PostgreSQL): each records a heartbeat every
+# polling tick, so bot-wide rate limits can be divided among the instances alive.
+instances = sa.Table(
+    "instances",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("host", sa.Text, nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("seen_at", UTCDateTime, nullable=False),
 )
 
 

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from digests.arabic import normalise
-from digests.errors import StoreError
+from digests.errors import AlreadySent, StoreError
 from digests.models import Article, Entry, Feed
 from digests.policy import FeedSettings
 from digests.schema import (
@@ -59,6 +59,8 @@ __all__ = [
 
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
+# The PostgreSQL advisory lock taken while migrating (any constant unique to newsdigest).
+_MIGRATION_LOCK = 0x6E65777364696701
 
 
 def sqlite_url(path: Path) -> str:
@@ -164,6 +166,9 @@ class Store:
             sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         store = cls(engine)
         async with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                # Instances starting together migrate one after another (held to commit).
+                await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
             await conn.run_sync(_upgrade)
         return store
 
@@ -564,8 +569,11 @@ class Store:
         async with self._engine.connect() as conn:
             return [_article(row) for row in (await conn.execute(query)).mappings()]
 
-    async def articles_missing_text(self, *, limit: int) -> list[Article]:
-        """Articles whose text was never completed (oldest first)."""
+    async def articles_missing_text(
+        self, *, limit: int, created_before: datetime | None = None
+    ) -> list[Article]:
+        """Articles whose text was never completed (oldest first), only those stored before
+        ``created_before`` when given (younger ones may still be in another poll's hands)."""
         query = (
             sa.select(articles, feeds.c.name.label("source"))
             .join(feeds, feeds.c.id == articles.c.feed_id)
@@ -573,6 +581,8 @@ class Store:
             .order_by(articles.c.id)
             .limit(limit)
         )
+        if created_before is not None:
+            query = query.where(articles.c.created_at < created_before)
         async with self._engine.connect() as conn:
             return [_article(row) for row in (await conn.execute(query)).mappings()]
 
@@ -770,8 +780,11 @@ class Store:
                     ],
                 )
 
-    async def articles_to_enrich(self, *, limit: int) -> list[Article]:
-        """Articles with text but no enrichment yet, oldest first."""
+    async def articles_to_enrich(
+        self, *, limit: int, created_before: datetime | None = None
+    ) -> list[Article]:
+        """Articles with text but no enrichment yet, oldest first (see ``articles_missing_text``
+        for ``created_before``)."""
         query = (
             sa.select(articles, feeds.c.name.label("source"))
             .join(feeds, feeds.c.id == articles.c.feed_id)
@@ -779,11 +792,17 @@ class Store:
             .order_by(articles.c.id)
             .limit(limit)
         )
+        if created_before is not None:
+            query = query.where(articles.c.created_at < created_before)
         async with self._engine.connect() as conn:
             return [_article(row) for row in (await conn.execute(query)).mappings()]
 
-    async def index_rows(self, since: datetime) -> list[IndexRow]:
-        """Enriched articles published since ``since``, in time order, to rebuild the index."""
+    async def index_rows(
+        self, since: datetime, *, enriched_since: datetime | None = None
+    ) -> list[IndexRow]:
+        """Enriched articles published since ``since``, in time order, to rebuild the index
+        (only those enriched since ``enriched_since`` when given: catching up with articles
+        other instances enriched)."""
         query = (
             sa.select(
                 articles.c.id,
@@ -797,6 +816,8 @@ class Store:
             .where(articles.c.published_at >= since, articles.c.enriched_at.is_not(None))
             .order_by(articles.c.published_at, articles.c.id)
         )
+        if enriched_since is not None:
+            query = query.where(articles.c.enriched_at >= enriched_since)
         async with self._engine.connect() as conn:
             return [
                 IndexRow(r.id, r.name, r.published_at, r.title, r.text or "", r.story_id)
@@ -1007,15 +1028,32 @@ async def _update_articles(conn: AsyncConnection, rows: Sequence[dict[str, Any]]
 
 
 async def record_sent(
-    conn: AsyncConnection, destination: str, article_ids: Sequence[int], now: datetime
+    conn: AsyncConnection,
+    destination: str,
+    article_ids: Sequence[int],
+    now: datetime,
+    *,
+    strict: bool = False,
 ) -> None:
-    """``Store.mark_sent`` on an open write transaction (the outbox's ``also`` callback)."""
-    if article_ids:
-        await conn.execute(
-            insert_ignore(conn, sent_items).values(
-                [{"destination": destination, "article_id": i, "sent_at": now} for i in article_ids]
-            )
-        )
+    """``Store.mark_sent`` on an open write transaction (the outbox's ``also`` callback).
+
+    With ``strict``, raise ``AlreadySent`` when any of the articles was already recorded for
+    ``destination`` (the caller's transaction then rolls back): two digests composed at the
+    same time, by two instances, cannot both post a story. On PostgreSQL the second insert
+    waits for the first transaction and then sees its rows.
+    """
+    wanted = set(article_ids)
+    if not wanted:
+        return
+    statement = insert_ignore(conn, sent_items).values(
+        [{"destination": destination, "article_id": i, "sent_at": now} for i in sorted(wanted)]
+    )
+    if not strict:
+        await conn.execute(statement)
+        return
+    inserted = set((await conn.execute(statement.returning(sent_items.c.article_id))).scalars())
+    if inserted != wanted:
+        raise AlreadySent(destination, wanted - inserted)
 
 
 def _upgrade(connection: Connection) -> None:

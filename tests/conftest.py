@@ -1,7 +1,14 @@
-"""Shared fixtures: a real HTTP server on 127.0.0.1 and a real SQLite database per test."""
+"""Shared fixtures: a real HTTP server on 127.0.0.1 and a real database per test.
+
+The ``store`` fixture (and everything built on it) runs twice: on a SQLite file and on a
+PostgreSQL database of a private server started for the session (tests/postgres.py). Where no
+PostgreSQL can be started the PostgreSQL half is skipped with the reason, except under CI
+(``CI`` set), where that is an error.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -12,6 +19,7 @@ from digests.pipeline import Pipeline
 from digests.policy import FeedSettings, PollSettings
 from digests.store import Store, sqlite_url
 from tests.feedserver import FeedServer
+from tests.postgres import PostgresServer, PostgresUnavailable
 
 DATA = Path(__file__).parent / "data"
 
@@ -31,9 +39,30 @@ def poll_settings() -> PollSettings:
     )
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    db = await Store.open(sqlite_url(tmp_path / "test.sqlite3"))
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One private PostgreSQL server for the whole session (started on first use)."""
+    try:
+        server = PostgresServer.start()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL tests, but: {exc}")
+        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """A store on each backend in turn (see the module docstring)."""
+    if request.param == "sqlite":
+        url = sqlite_url(tmp_path / "test.sqlite3")
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        name = server.migrated_database()
+        url = server.url(name)
+        request.addfinalizer(lambda: server.drop_database(name))
+    db = await Store.open(url)
     yield db
     await db.close()
 
