@@ -78,9 +78,34 @@ class Pipeline:
         self._caught_up_at = clock()
 
     async def poll_due(self, *, limit: int = 500) -> list[PollOutcome]:
-        """Claim the feeds that are due now and poll them concurrently."""
-        due = await self._store.claim_due_feeds(self._clock(), limit=limit, lease=_CLAIM_LEASE)
-        return await self.poll_feeds(due)
+        """Poll the feeds that are due now, up to ``limit``, claiming them a few at a time.
+
+        Feeds are claimed as slots free up (``concurrency`` in flight, claims of at least half
+        that), never all at once: instances sharing the database each take what they can work
+        on, so the due feeds spread over them. Stops claiming when nothing more is due.
+        """
+        size = self._settings.concurrency
+        outcomes: list[PollOutcome] = []
+        running: set[asyncio.Task[PollOutcome]] = set()
+        claimed = 0
+        more = True
+        try:
+            while True:
+                free = size - len(running)
+                if more and claimed < limit and (free >= max(1, size // 2) or not running):
+                    due = await self._store.claim_due_feeds(
+                        self._clock(), limit=min(free, limit - claimed), lease=_CLAIM_LEASE
+                    )
+                    claimed += len(due)
+                    more = bool(due)
+                    running |= {asyncio.create_task(self._poll_one(feed)) for feed in due}
+                if not running:
+                    return outcomes
+                done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                outcomes += [task.result() for task in done]
+        finally:
+            for task in running:  # cancelled mid-pass (shutdown): the claims' leases expire
+                task.cancel()
 
     async def poll_feeds(
         self,
@@ -91,14 +116,18 @@ class Pipeline:
         """Poll ``feeds`` concurrently (the fetcher bounds how many requests are in flight)."""
 
         async def one(feed: Feed) -> PollOutcome:
-            async with self._slots:
-                outcome = await self.poll_feed(feed)
-            metrics.record_poll(outcome)
+            outcome = await self._poll_one(feed)
             if on_done is not None:
                 on_done(outcome)
             return outcome
 
         return list(await asyncio.gather(*(one(feed) for feed in feeds)))
+
+    async def _poll_one(self, feed: Feed) -> PollOutcome:
+        async with self._slots:
+            outcome = await self.poll_feed(feed)
+        metrics.record_poll(outcome)
+        return outcome
 
     async def poll_feed(self, feed: Feed) -> PollOutcome:
         """Poll one feed and record the outcome on it; never raises for the feed's own faults."""

@@ -172,3 +172,15 @@ def test_telegram_pacing_spreads_the_thirty_a_second() -> None:
     assert all(b - a >= 1 / 30 - 1e-9 for a, b in itertools.pairwise(sends))
     assert max(sum(1 for t in sends if start <= t < start + 0.1) for start in sends) <= 4
     assert sends[-1] <= 3.0  # still 30 a second
+
+
+def test_instances_share_the_global_limit_and_keep_the_per_chat_one() -> None:
+    limiter = unpaced()
+    limiter.share(3)  # three instances send for one bot: 10 a second each
+    for user in range(30):
+        limiter.record(str(user), 0.0)
+    assert limiter.delay("1000", 0.0) == 3.0  # 30 sends now count for three seconds
+    assert limiter.delay("0", 0.5) == 2.5  # the global share outweighs its own second
+    limiter.share(1)  # the others left: the whole limit again (windows restart)
+    assert limiter.delay("1000", 0.0) == 0.0
+    assert limiter.delay("0", 0.5) == 0.5  # per-chat windows are kept

@@ -1,0 +1,182 @@
+"""Several instances on one database: heartbeats, the leader lock, digests queued once, and
+the migrations of instances starting together. Each test runs on SQLite (one instance: always
+the leader, always alone) and on PostgreSQL (tests/conftest.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.config import DestinationSettings
+from bot.delivery import ConsoleSender, post_digest
+from bot.service import scheduled_time
+from digests.cluster import Instances, LeaderLock, advisory_key
+from digests.outbox import Outbox
+from digests.store import Store
+from tests.postgres import PostgresServer
+from tests.test_digest import NOW, seed_two_outlets
+
+LIVE = timedelta(seconds=30)
+
+
+async def second_store(store: Store) -> Store:
+    """Another instance's connection pool on the same database."""
+    return await Store.open(store.engine.url.render_as_string(hide_password=False))
+
+
+def test_advisory_keys_are_stable_and_distinct() -> None:
+    assert advisory_key("telegram-polling") == advisory_key("telegram-polling")
+    assert advisory_key("telegram-polling") != advisory_key("other")
+    assert -(2**63) <= advisory_key("x") < 2**63
+
+
+async def test_heartbeats_count_the_live_instances(store: Store) -> None:
+    one = Instances(store, live_for=LIVE)
+    if store.single_instance:
+        assert await one.heartbeat(NOW) == 1
+        return
+    other_store = await second_store(store)
+    try:
+        two = Instances(other_store, live_for=LIVE)
+        assert await one.heartbeat(NOW) == 1
+        assert await two.heartbeat(NOW + timedelta(seconds=1)) == 2
+        # The first one stops beating: after LIVE it no longer counts.
+        assert await two.heartbeat(NOW + LIVE + timedelta(seconds=2)) == 1
+        await two.leave()
+        assert await one.heartbeat(NOW + LIVE + timedelta(seconds=3)) == 1
+        # A row silent for ten times LIVE is deleted by the next heartbeat.
+        await one.heartbeat(NOW + 11 * LIVE)
+        async with store.engine.connect() as conn:
+            rows = (await conn.execute(sa.text("SELECT id FROM instances"))).scalars().all()
+        assert rows == [one.id]
+    finally:
+        await other_store.close()
+
+
+async def test_one_leader_at_a_time_and_a_new_one_when_it_dies(store: Store) -> None:
+    mine = LeaderLock(store, "telegram-polling")
+    assert await mine.acquire() and await mine.check()
+    if store.single_instance:
+        return
+    other_store = await second_store(store)
+    try:
+        theirs = LeaderLock(other_store, "telegram-polling")
+        assert not await theirs.acquire()
+        assert not theirs.held
+        # The leader's session dies (as when its process is killed): the server frees the lock.
+        async with other_store.engine.connect() as conn:
+            await conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                    "WHERE locktype = 'advisory' AND pid != pg_backend_pid()"
+                )
+            )
+        assert not await mine.check()
+        assert not mine.held
+        assert await theirs.acquire()
+        assert not await mine.acquire()  # the old leader, back, waits its turn
+        await theirs.release()
+        assert await mine.acquire()
+        await mine.release()
+    finally:
+        await other_store.close()
+
+
+async def test_the_same_scheduled_digest_from_two_instances_is_queued_once(store: Store) -> None:
+    await seed_two_outlets(store)
+    other_store = store if store.single_instance else await second_store(store)
+    destination = DestinationSettings(name="ch", platform="telegram", chat="-100123")
+    period = NOW.replace(minute=0)
+    try:
+        # Two instances fire the same cron time a few seconds apart, at the same moment.
+        results = await asyncio.gather(
+            post_digest(
+                store,
+                destination,
+                ConsoleSender(io.StringIO()),
+                NOW,
+                outbox=Outbox(store),
+                period=period,
+            ),
+            post_digest(
+                other_store,
+                destination,
+                ConsoleSender(io.StringIO()),
+                NOW + timedelta(minutes=1),
+                outbox=Outbox(other_store),
+                period=period,
+            ),
+        )
+        assert sorted(results) == [0, 1]
+        async with store.engine.connect() as conn:
+            keys = (await conn.execute(sa.text("SELECT DISTINCT digest_key FROM outbox"))).all()
+        assert [k[0] for k in keys] == ["ch|digest|2026-11-29T18:00"]
+    finally:
+        if other_store is not store:
+            await other_store.close()
+
+
+async def test_a_story_is_never_queued_twice_to_a_destination(store: Store) -> None:
+    """Digests for different minutes (a breaking lane and a schedule, or clocks apart) that
+    were composed at the same time: the story goes out in one of them only."""
+    await seed_two_outlets(store)
+    other_store = store if store.single_instance else await second_store(store)
+    destination = DestinationSettings(name="ch", platform="telegram", chat="-100123")
+    try:
+        results = await asyncio.gather(
+            post_digest(
+                store, destination, ConsoleSender(io.StringIO()), NOW, outbox=Outbox(store)
+            ),
+            post_digest(
+                other_store,
+                destination,
+                ConsoleSender(io.StringIO()),
+                NOW + timedelta(minutes=3),
+                outbox=Outbox(other_store),
+            ),
+        )
+        assert sorted(results) == [0, 1]
+        async with store.engine.connect() as conn:
+            keys = (await conn.execute(sa.text("SELECT DISTINCT digest_key FROM outbox"))).all()
+            sent = (await conn.execute(sa.text("SELECT count(*) FROM sent_items"))).scalar_one()
+        assert len(keys) == 1 and sent == 2  # one story of two outlets, recorded once each
+    finally:
+        if other_store is not store:
+            await other_store.close()
+
+
+async def test_instances_starting_together_migrate_once(
+    store: Store, request: pytest.FixtureRequest
+) -> None:
+    """Three instances opening an empty PostgreSQL database at once: the advisory lock makes
+    them migrate one after another. (SQLite serves one process, which opens it once.)"""
+    if store.single_instance:
+        return
+    postgres_server: PostgresServer = request.getfixturevalue("postgres_server")
+    fresh = postgres_server.create_database()
+    try:
+        url = postgres_server.url(fresh)
+        opened = await asyncio.gather(*(Store.open(url) for _ in range(3)))
+        for other in opened:
+            await other.close()
+        check = await Store.open(url)
+        async with check.engine.connect() as conn:
+            version = (await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).all()
+        await check.close()
+    finally:
+        postgres_server.drop_database(fresh)
+    assert [v[0] for v in version] == ["0006"]
+
+
+def test_a_digest_is_keyed_by_the_scheduled_time_it_is_for() -> None:
+    daily = CronTrigger.from_crontab("0 7,19 * * *", timezone="Asia/Riyadh")
+    late = datetime(2026, 11, 29, 4, 3, 59, tzinfo=UTC)  # 07:03:59 in Riyadh
+    assert scheduled_time(daily, late) == datetime(2026, 11, 29, 4, 0, tzinfo=UTC)
+    assert scheduled_time(daily, late + timedelta(minutes=20)) is None  # past the grace
+    minutely = CronTrigger.from_crontab("* * * * *", timezone=UTC)
+    assert scheduled_time(minutely, late) == datetime(2026, 11, 29, 4, 3, tzinfo=UTC)
