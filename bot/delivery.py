@@ -69,7 +69,10 @@ async def build_digest(
 ) -> PreparedDigest:
     """Compose the digest of the stories new for ``destination`` (nothing is marked sent)."""
     fresh = await store.unsent_articles(
-        destination.name, since=now - timedelta(hours=destination.lookback_hours), limit=_MAX_FRESH
+        destination.name,
+        since=now - timedelta(hours=destination.lookback_hours),
+        limit=_MAX_FRESH,
+        sources=destination.sources,  # the same filter compose() applies, done by the database
     )
     story_ids = sorted({a.story for a in fresh})
     already = await store.sent_stories(destination.name, story_ids)
@@ -175,9 +178,19 @@ async def post_digest(
     recorded as sent to the destination makes the whole digest stand down (``AlreadySent``:
     nothing queued, 0 returned; the next digest is composed without that story).
     """
+    context = {"destination": destination.name}
+    kind = "breaking" if breaking else "digest"
+    key_time = (period or now).astimezone(UTC)
+    digest_key = f"{destination.name}|{kind}|{key_time:%Y-%m-%dT%H:%M}"
+
+    def already_queued() -> int:
+        log.info("%s for %s UTC was already queued", kind, f"{key_time:%H:%M}", extra=context)
+        return 0
+
+    if outbox is not None and destination.platform != "console" and await outbox.queued(digest_key):
+        return already_queued()  # another instance was first: no need to compose it again
     prepared = await build_digest(store, destination, now, breaking=breaking)
     digest = prepared.digest
-    context = {"destination": destination.name}
     if not digest.items and (breaking or destination.empty_digest == "skip"):
         log.debug("no new stories; nothing posted", extra=context)
         return 0
@@ -188,19 +201,17 @@ async def post_digest(
     else:
         if outbox is None or destination.chat is None:
             raise RuntimeError(f"destination {destination.name!r} needs the outbox and a chat")
-        kind = "breaking" if breaking else "digest"
 
         async def mark(conn: AsyncConnection) -> None:
             await record_sent(conn, destination.name, prepared.article_ids, now, strict=True)
 
-        key_time = (period or now).astimezone(UTC)
         try:
             queued = await outbox.enqueue(
                 destination.name,
                 destination.platform,
                 destination.chat,
                 str(destination.thread_id) if destination.thread_id else None,
-                f"{destination.name}|{kind}|{key_time:%Y-%m-%dT%H:%M}",
+                digest_key,
                 payloads(digest, destination, bot_username),
                 now,
                 also=mark,
@@ -208,9 +219,8 @@ async def post_digest(
         except AlreadySent as exc:
             log.info("%s stood down: %s", kind, exc, extra=context)
             return 0
-        if not queued:
-            log.info("%s for %s UTC was already queued", kind, f"{key_time:%H:%M}", extra=context)
-            return 0
+        if not queued:  # another instance queued it between our check and our insert
+            return already_queued()
     lane = "breaking news" if breaking else "digest"
     log.info("%s posted with %d stories", lane, len(digest.items), extra=context)
     return len(digest.items)

@@ -360,6 +360,12 @@ class Outbox:
             log.info("%d message parts left in flight by the last run are due again", released)
         return released
 
+    async def queued(self, digest_key: str) -> bool:
+        """Whether a digest with this key was already queued (by this or another instance)."""
+        query = sa.select(outbox.c.id).where(outbox.c.digest_key == digest_key).limit(1)
+        async with self._store.engine.connect() as conn:
+            return (await conn.execute(query)).first() is not None
+
     async def message_id_of(self, digest_key: str, part: int) -> str | None:
         """The platform's message id of a sent part of a digest (None until it is sent)."""
         query = sa.select(outbox.c.platform_message_id).where(

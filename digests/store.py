@@ -594,9 +594,15 @@ class Store:
             )
 
     async def unsent_articles(
-        self, destination: str, *, since: datetime, limit: int
+        self,
+        destination: str,
+        *,
+        since: datetime,
+        limit: int,
+        sources: Iterable[str] = (),
     ) -> list[Article]:
-        """Articles created since ``since`` that ``destination`` has not been sent, newest first."""
+        """Articles created since ``since`` that ``destination`` has not been sent, newest first;
+        only from the feeds named in ``sources`` when it is not empty."""
         sent = sa.select(sent_items.c.article_id).where(sent_items.c.destination == destination)
         query = (
             sa.select(articles, feeds.c.name.label("source"))
@@ -606,6 +612,9 @@ class Store:
             .order_by(articles.c.published_at.desc(), articles.c.id.desc())
             .limit(limit)
         )
+        names = sorted(set(sources))
+        if names:
+            query = query.where(feeds.c.name.in_(names))
         async with self._engine.connect() as conn:
             return [_article(row) for row in (await conn.execute(query)).mappings()]
 

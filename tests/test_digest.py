@@ -155,3 +155,18 @@ async def test_breaking_lane_posts_chosen_topics_at_once_and_not_again(store: St
     assert await post_digest(store, destination, ConsoleSender(out), NOW, breaking=True) == 1
     assert out.getvalue().startswith("عاجل — ")
     assert await post_digest(store, destination, ConsoleSender(out), NOW) == 0
+
+
+async def test_a_source_filtered_digest_reads_only_its_sources_and_keeps_the_story(
+    store: Store,
+) -> None:
+    await seed_two_outlets(store)
+    since = NOW - timedelta(days=1)
+    only_b = await store.unsent_articles("d", since=since, limit=10, sources=("ب",))
+    assert [a.source for a in only_b] == ["ب"]
+    assert len(await store.unsent_articles("d", since=since, limit=10)) == 2
+    # The story is shown from the chosen outlet, and both of its articles are marked covered.
+    prepared = await build_digest(store, DestinationSettings(name="d", sources=("ب",)), NOW)
+    [item] = prepared.digest.items
+    assert item.title == "طهران: إطلاق قمر جديد"
+    assert len(prepared.article_ids) == 2
