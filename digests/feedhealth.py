@@ -19,9 +19,10 @@ Rules:
   a feed that keeps failing is reported at the first pass that is not an outage.
 * A reported feed that is paused or removed is forgotten without a message.
 
-State: the set of reported feed ids lives in memory only. After a restart a feed that is
-still failing is reported once more, which tells the new process's admins what is broken;
-a recovery that happens while the process is down is not announced.
+State: what was reported lives on each feed in the database (``feeds.health_reported_at``),
+claimed before the notice is sent and released again if sending fails. Instances sharing a
+database therefore report a feed once between them, and a restart neither repeats a report nor
+misses a recovery.
 """
 
 from __future__ import annotations
@@ -200,9 +201,9 @@ class FeedHealthMonitor:
     """Tells the admins about failing and recovered feeds after each polling pass.
 
     Create one per service and call ``after_poll`` with each pass's outcomes. The feed ids
-    already reported are kept in memory (``reported``; see the module doc for what a restart
-    does). When ``notify`` raises, the error is logged and nothing is remembered, so the same
-    news is tried again after the next pass.
+    already reported are kept in the database (``reported`` is this process's view after its
+    last pass). When ``notify`` raises, the error is logged and the claim is undone, so the
+    same news is tried again after the next pass.
     """
 
     def __init__(
@@ -226,9 +227,14 @@ class FeedHealthMonitor:
 
     async def after_poll(self, outcomes: Sequence[PollOutcome], now: datetime) -> HealthReport:
         """Assess the feeds after a pass, notify the admins once if there is news, and
-        return the report (for logs and tests)."""
+        return the report (for logs and tests). What was reported is kept on the feeds in the
+        database, claimed before the notice goes out, so instances sharing the database (and a
+        restarted process) tell the admins about a feed once."""
         active = await self._store.list_feeds(include_paused=False)
-        self._reported &= {feed.id for feed in active}  # paused or removed: forget quietly
+        live = {feed.id for feed in active}
+        reported = await self._store.health_reported()
+        await self._store.forget_health(reported - live)  # paused or removed: forget quietly
+        self._reported = reported & live
         created = await feed_created_at(self._store)
         report = assess(
             active,
@@ -245,6 +251,14 @@ class FeedHealthMonitor:
                 sum(1 for o in outcomes if o.status == "error"),
                 sum(1 for o in outcomes if o.status in _POLLED),
             )
+        failing, recovered = await self._store.claim_health_news(
+            [f.id for f in report.newly_failing], [f.id for f in report.recovered], now
+        )
+        report = HealthReport(
+            [f for f in report.newly_failing if f.id in failing],
+            [f for f in report.recovered if f.id in recovered],
+            report.outage,
+        )
         message = health_message(report, now, created, self._language)
         if message is None:
             return report
@@ -252,7 +266,7 @@ class FeedHealthMonitor:
             await self._notify(message)
         except Exception:
             log.exception("could not tell the admins about feed health; will retry")
+            await self._store.undo_health_news(failing, recovered, now)
             return report
-        self._reported |= {feed.id for feed in report.newly_failing}
-        self._reported -= {feed.id for feed in report.recovered}
+        self._reported = (self._reported | failing) - recovered
         return report

@@ -78,6 +78,7 @@ feeds = sa.Table(
     sa.Column("last_error_at", UTCDateTime),
     sa.Column("parse_problem", sa.Text),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("health_reported_at", UTCDateTime),  # reported failing to the admins, not recovered
 )
 
 articles = sa.Table(

@@ -59,8 +59,11 @@ __all__ = [
 
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
-# The PostgreSQL advisory lock taken while migrating (any constant unique to newsdigest).
+# PostgreSQL advisory locks (constants unique to newsdigest), held to the end of a transaction:
+# while migrating, and while syncing the configured feeds and topics (instances that start
+# together would otherwise both insert the same new rows).
 _MIGRATION_LOCK = 0x6E65777364696701
+_SYNC_LOCK = 0x6E65777364696702
 
 
 def sqlite_url(path: Path) -> str:
@@ -166,9 +169,7 @@ class Store:
             sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         store = cls(engine)
         async with engine.begin() as conn:
-            if engine.dialect.name == "postgresql":
-                # Instances starting together migrate one after another (held to commit).
-                await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+            await _serialise(conn, _MIGRATION_LOCK)  # instances starting together
             await conn.run_sync(_upgrade)
         return store
 
@@ -217,6 +218,7 @@ class Store:
         """
         wanted = {f.url: f for f in configured}
         async with self._write() as conn:
+            await _serialise(conn, _SYNC_LOCK)
             rows = (
                 await conn.execute(
                     sa.select(feeds.c.id, feeds.c.config_url).where(feeds.c.origin == "config")
@@ -418,6 +420,64 @@ class Store:
         async with self._engine.connect() as conn:
             count, stories = (await conn.execute(query)).one()
         return int(count), int(stories)
+
+    async def health_reported(self) -> set[int]:
+        """Ids of the feeds reported failing to the admins and not yet reported recovered."""
+        query = sa.select(feeds.c.id).where(feeds.c.health_reported_at.is_not(None))
+        async with self._engine.connect() as conn:
+            return set((await conn.execute(query)).scalars())
+
+    async def claim_health_news(
+        self, failing: Iterable[int], recovered: Iterable[int], now: datetime
+    ) -> tuple[set[int], set[int]]:
+        """Record that ``failing`` feeds are being reported failing and ``recovered`` ones
+        recovered; returns the ids this call changed (a feed another instance reported in the
+        meantime is not returned, so only one instance tells the admins)."""
+        failing, recovered = sorted(set(failing)), sorted(set(recovered))
+        async with self._write() as conn:
+            claimed_failing = set()
+            if failing:
+                rows = await conn.execute(
+                    feeds.update()
+                    .where(feeds.c.id.in_(failing), feeds.c.health_reported_at.is_(None))
+                    .values(health_reported_at=now)
+                    .returning(feeds.c.id)
+                )
+                claimed_failing = set(rows.scalars())
+            claimed_recovered = set()
+            if recovered:
+                rows = await conn.execute(
+                    feeds.update()
+                    .where(feeds.c.id.in_(recovered), feeds.c.health_reported_at.is_not(None))
+                    .values(health_reported_at=None)
+                    .returning(feeds.c.id)
+                )
+                claimed_recovered = set(rows.scalars())
+        return claimed_failing, claimed_recovered
+
+    async def undo_health_news(
+        self, failing: Iterable[int], recovered: Iterable[int], reported_at: datetime
+    ) -> None:
+        """Undo ``claim_health_news`` (the admins could not be told: try again next pass)."""
+        async with self._write() as conn:
+            if failing := sorted(set(failing)):
+                await conn.execute(
+                    feeds.update().where(feeds.c.id.in_(failing)).values(health_reported_at=None)
+                )
+            if recovered := sorted(set(recovered)):
+                await conn.execute(
+                    feeds.update()
+                    .where(feeds.c.id.in_(recovered))
+                    .values(health_reported_at=reported_at)
+                )
+
+    async def forget_health(self, feed_ids: Iterable[int]) -> None:
+        """Clear the reported state of feeds (paused or removed: forgotten without a word)."""
+        if ids := sorted(set(feed_ids)):
+            async with self._write() as conn:
+                await conn.execute(
+                    feeds.update().where(feeds.c.id.in_(ids)).values(health_reported_at=None)
+                )
 
     @staticmethod
     async def _find_feed(conn: AsyncConnection, ref: int | str) -> sa.RowMapping | None:
@@ -644,6 +704,7 @@ class Store:
         if not rows:
             return
         async with self._write() as conn:
+            await _serialise(conn, _SYNC_LOCK)
             existing = {
                 row.slug: row.id
                 for row in await conn.execute(sa.select(topics.c.slug, topics.c.id))
@@ -1063,6 +1124,14 @@ async def record_sent(
     inserted = set((await conn.execute(statement.returning(sent_items.c.article_id))).scalars())
     if inserted != wanted:
         raise AlreadySent(destination, wanted - inserted)
+
+
+async def _serialise(conn: AsyncConnection, key: int) -> None:
+    """On PostgreSQL, wait for the advisory lock ``key`` until this transaction ends, so
+    transactions of several instances that take it run one after another (SQLite has one
+    writer already)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
 
 
 def _upgrade(connection: Connection) -> None:

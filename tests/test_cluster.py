@@ -7,17 +7,20 @@ from __future__ import annotations
 import asyncio
 import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from apscheduler.triggers.cron import CronTrigger
 
+import digests.store
 from bot.config import DestinationSettings
 from bot.delivery import ConsoleSender, post_digest
 from bot.service import scheduled_time
 from digests.cluster import Instances, LeaderLock, advisory_key
 from digests.outbox import Outbox
-from digests.store import Store
+from digests.policy import FeedSettings
+from digests.store import Store, TopicRow
 from tests.postgres import PostgresServer
 from tests.test_digest import NOW, seed_two_outlets
 
@@ -170,7 +173,26 @@ async def test_instances_starting_together_migrate_once(
         await check.close()
     finally:
         postgres_server.drop_database(fresh)
-    assert [v[0] for v in version] == ["0006"]
+    migrations = Path(digests.store.__file__).with_name("migrations") / "versions"
+    latest = max(p.name.split("_")[0] for p in migrations.glob("0*.py"))
+    assert [v[0] for v in version] == [latest]  # one row: the head, applied once
+
+
+async def test_instances_starting_together_sync_the_configuration_once(store: Store) -> None:
+    """Every instance syncs the configured feeds and topics at start-up, at the same moment."""
+    others = [store] if store.single_instance else [await second_store(store) for _ in range(2)]
+    configured = [FeedSettings(url=f"https://x{n}.example/rss", name=f"م{n}") for n in range(50)]
+    topics = [TopicRow(f"t{n}", f"موضوع {n}", f"Topic {n}", "theme") for n in range(50)]
+    try:
+        await asyncio.gather(*(s.sync_config_feeds(configured, NOW) for s in [store, *others]))
+        await asyncio.gather(*(s.sync_topics(topics, NOW) for s in [store, *others]))
+    finally:
+        for other in others:
+            if other is not store:
+                await other.close()
+    assert len(await store.list_feeds()) == 50
+    async with store.engine.connect() as conn:
+        assert (await conn.execute(sa.text("SELECT count(*) FROM topics"))).scalar_one() == 50
 
 
 def test_a_digest_is_keyed_by_the_scheduled_time_it_is_for() -> None:

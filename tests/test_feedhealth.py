@@ -146,13 +146,22 @@ async def test_monitor_notifies_once_per_feed_then_recovery(store: Store) -> Non
     assert messages[2].startswith("حالة المصادر:\n• المصدر الجزيرة")
     assert "• المصدر العربية (رقم 2) يتعطل منذ 7 ساعات" in messages[2]
 
+    # Another instance (or this one restarted) shares what was reported: nothing is repeated.
+    other = FeedHealthMonitor(store, HealthSettings(feed_failing_minutes=360), notify)
+    await other.after_poll(await fail(a.id, b.id), later)
+    assert len(messages) == 3 and other.reported == {a.id, b.id}
+
     # A notify that fails is retried after the next pass.
     async def broken(text: str) -> None:
         raise RuntimeError("chat down")
 
+    # (Only c's outcome is passed: three of three failing in one pass would be an outage.)
     retry = FeedHealthMonitor(store, HealthSettings(feed_failing_minutes=360), broken)
-    await retry.after_poll(await fail(a.id, b.id), later)
-    assert retry.reported == frozenset()
+    await retry.after_poll((await fail(a.id, b.id, c.id))[2:], later)
+    assert retry.reported == {a.id, b.id}  # c was not told: not remembered
+    await monitor.after_poll((await fail(a.id, b.id, c.id))[2:], later)
+    assert len(messages) == 4 and "بي بي سي" in messages[3]
+    assert monitor.reported == {a.id, b.id, c.id}
 
 
 async def test_monitor_stays_quiet_during_an_outage(store: Store) -> None:
