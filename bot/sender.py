@@ -204,6 +204,9 @@ class Sender:
                 await self._outbox.retry(message.id, self._clock() + backoff, str(exc))
                 metrics.record_delivery(message.platform, "retried")
         else:
-            await self._outbox.mark_sent(message.id, message_id, self._clock())
+            # The chat's next part waits out the per-chat pace in the database too, so another
+            # instance that claims it keeps to the pace this one's limiter knows about.
+            pause = timedelta(seconds=limiter.chat_interval()) if limiter is not None else None
+            await self._outbox.mark_sent(message.id, message_id, self._clock(), chat_pause=pause)
             waited = (self._clock() - message.created_at).total_seconds()
             metrics.record_delivery(message.platform, "sent", waited)

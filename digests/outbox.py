@@ -186,20 +186,51 @@ class Outbox:
             claimed = [_message(row) for row in rows.mappings()]
         return sorted(claimed, key=lambda m: m.id)
 
-    async def mark_sent(self, id: int, platform_message_id: str | None, now: datetime) -> bool:
+    async def mark_sent(
+        self,
+        id: int,
+        platform_message_id: str | None,
+        now: datetime,
+        *,
+        chat_pause: timedelta | None = None,
+    ) -> bool:
         """Record that the platform accepted part ``id`` (as ``platform_message_id``).
 
         Accepted from any status but ``sent`` (the platform's word wins over a late drop);
-        False when it was already marked sent, whose first message id is kept.
+        False when it was already marked sent, whose first message id is kept. With
+        ``chat_pause``, the chat's other pending parts are not due before ``now + chat_pause``
+        (in the same transaction): the platform's per-chat pace then holds whichever instance
+        claims the next part.
         """
-        return await self._update(
-            id,
-            outbox.c.status != "sent",
-            status="sent",
-            platform_message_id=platform_message_id,
-            sent_at=now,
-            claimed_until=None,
-        )
+        async with self._store.write() as conn:
+            row = (
+                await conn.execute(
+                    outbox.update()
+                    .where(outbox.c.id == id, outbox.c.status != "sent")
+                    .values(
+                        status="sent",
+                        platform_message_id=platform_message_id,
+                        sent_at=now,
+                        claimed_until=None,
+                    )
+                    .returning(outbox.c.platform, outbox.c.chat)
+                )
+            ).first()
+            if row is None:
+                return False
+            if chat_pause:
+                until = now + chat_pause
+                await conn.execute(
+                    outbox.update()
+                    .where(
+                        outbox.c.platform == row.platform,
+                        outbox.c.chat == row.chat,
+                        outbox.c.status == "pending",
+                        outbox.c.not_before < until,
+                    )
+                    .values(not_before=until)
+                )
+        return True
 
     async def retry(self, id: int, not_before: datetime, error: str) -> bool:
         """A transient failure (network, 5xx, 429): pending again from ``not_before``."""

@@ -196,6 +196,13 @@ class RateLimiter:
             self._penalties[chat] = until
             heapq.heappush(self._expiries, (until, chat))
 
+    def chat_interval(self) -> float:
+        """Seconds between two sends to one chat under the per-chat rules (0.0: none)."""
+        return max(
+            (r.limit.seconds / r.limit.count for r in self._rules if r.key is per_chat),
+            default=0.0,
+        )
+
     def tracked(self) -> int:
         """How many keys and penalties are held in memory (for tests and metrics)."""
         return sum(len(w.keys) for w in self._windows) + len(self._penalties)

@@ -139,6 +139,21 @@ async def test_only_one_part_per_chat_is_in_flight(store: Store) -> None:
     assert second.part == 2
 
 
+async def test_a_sent_part_paces_its_chat_for_every_claimer(store: Store) -> None:
+    """The per-chat pause is kept in the outbox, so another instance claiming the next part
+    waits it out too; other chats are not held back."""
+    outbox = Outbox(store)
+    await enqueue(outbox, "-1", "k", parts=2)
+    await enqueue(outbox, "-2", "other", parts=2)
+    first, other = await claim(outbox)
+
+    assert await outbox.mark_sent(first.id, "1", at(1), chat_pause=timedelta(seconds=1))
+    assert await outbox.mark_sent(other.id, "2", at(1))
+    assert names(await claim(outbox, at(1.5))) == [("other", 2)]
+    assert names(await claim(outbox, at(2))) == [("k", 2)]
+    assert not await outbox.mark_sent(first.id, "1", at(3), chat_pause=timedelta(seconds=1))
+
+
 async def test_an_expired_lease_is_claimed_again_after_a_crash(store: Store) -> None:
     outbox = Outbox(store)
     await enqueue(outbox, "-1", "k", parts=2)

@@ -184,3 +184,9 @@ def test_instances_share_the_global_limit_and_keep_the_per_chat_one() -> None:
     limiter.share(1)  # the others left: the whole limit again (windows restart)
     assert limiter.delay("1000", 0.0) == 0.0
     assert limiter.delay("0", 0.5) == 0.5  # per-chat windows are kept
+
+
+def test_the_per_chat_interval_is_what_the_outbox_paces_chats_by() -> None:
+    assert RateLimiter.telegram().chat_interval() == 1.0
+    assert RateLimiter.slack().chat_interval() == 1.0
+    assert RateLimiter((Rule("all", Limit(30, 1.0), everything),)).chat_interval() == 0.0

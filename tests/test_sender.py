@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from bot.sender import ChatGone, ChatMoved, DeliveryError, Rejected, RetryLater, Sender, Transient
@@ -39,10 +40,18 @@ async def setup(store: Store, **kwargs: object) -> tuple[Outbox, FakeTransport, 
     return outbox, transport, sender
 
 
-async def drain(sender: Sender, rounds: int = 20) -> None:
+async def drain(sender: Sender, rounds: int = 40) -> None:
+    """Deliver until five rounds in a row find nothing due (a chat's next part waits out the
+    per-chat pace, 10 ms here, in the outbox)."""
+    idle = 0
     for _ in range(rounds):
-        if not await sender.run_once():
+        if await sender.run_once():
+            idle = 0
+            continue
+        idle += 1
+        if idle == 5:
             return
+        await asyncio.sleep(0.02)
 
 
 async def test_parts_are_delivered_once_in_order_per_chat(store: Store) -> None:
