@@ -95,7 +95,6 @@ class Messaging:
             on_gone=self._gone,
             lease=timedelta(seconds=settings.delivery.lease_seconds),
         )
-        self.disabled: set[str] = set()
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         # Telegram allows one getUpdates caller per bot: with several instances, the holder of
@@ -113,6 +112,9 @@ class Messaging:
         run left in flight, when this is the database's only instance)."""
         if self._store.single_instance:
             await self.outbox.release_in_flight()
+        resumed = await self.outbox.clear_stopped()
+        if resumed:
+            log.info("%d destinations stopped by a platform are tried again", resumed)
         if self.telegram is not None:
             elect = self._settings.telegram.mode == "polling" and not self._store.single_instance
             await self.telegram.start(poll=not elect)
@@ -139,6 +141,10 @@ class Messaging:
             await self.telegram_leader.release()
         if self.slack is not None:
             await self.slack.stop()
+
+    async def stopped(self, destination: str) -> bool:
+        """Whether a platform refused ``destination`` for good (until the service restarts)."""
+        return destination in await self.outbox.stopped()
 
     def share_limits(self, instances: int) -> None:
         """Keep to ``1/instances`` of each platform's bot-wide rate limit (the instances alive
@@ -242,7 +248,8 @@ class Messaging:
             return
         if message.destination == "admin":
             return
-        self.disabled.add(message.destination)
+        if not await self.outbox.stop_destination(message.destination, error, utcnow()):
+            return  # already stopped, and the admins told, by another instance
         await self.notify_admins(
             f"تعذر النشر في الوجهة {message.destination} ({message.chat}): {error}. "
             "أوقفت الوجهة حتى إعادة التشغيل."

@@ -247,7 +247,7 @@ class Service:
 
         async def job() -> None:
             messaging = self._messaging
-            if messaging is not None and destination.name in messaging.disabled:
+            if messaging is not None and await messaging.stopped(destination.name):
                 return
             now = utcnow()
             period = scheduled_time(trigger, now) if trigger is not None else None

@@ -46,7 +46,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from digests.errors import StoreError
-from digests.schema import chat_aliases, from_row, outbox
+from digests.schema import chat_aliases, from_row, outbox, stopped_destinations
 from digests.store import Store, insert_ignore
 
 __all__ = ["PLATFORMS", "Outbox", "OutboxMessage"]
@@ -264,6 +264,28 @@ class Outbox:
             claimed_until=None,
             error=error[:_MAX_ERROR],
         )
+
+    async def stop_destination(self, destination: str, reason: str, now: datetime) -> bool:
+        """Record that ``destination`` is stopped (the platform refused it for good); True when
+        this call stopped it, False when it already was (another instance got there first)."""
+        async with self._store.write() as conn:
+            inserted = await conn.execute(
+                insert_ignore(conn, stopped_destinations)
+                .values(name=destination, reason=reason[:_MAX_ERROR], stopped_at=now)
+                .returning(stopped_destinations.c.name)
+            )
+            return inserted.first() is not None
+
+    async def stopped(self) -> set[str]:
+        """The destinations that are stopped."""
+        async with self._store.engine.connect() as conn:
+            rows = await conn.execute(sa.select(stopped_destinations.c.name))
+            return set(rows.scalars())
+
+    async def clear_stopped(self) -> int:
+        """Resume every stopped destination (at service start); returns how many there were."""
+        async with self._store.write() as conn:
+            return (await conn.execute(sa.delete(stopped_destinations))).rowcount or 0
 
     async def drop_destination(self, destination: str, error: str) -> int:
         """Drop every unsent part of ``destination`` (it was deactivated); returns how many."""

@@ -32,6 +32,7 @@ __all__ = [
     "outbox",
     "related_articles",
     "sent_items",
+    "stopped_destinations",
     "topics",
 ]
 
@@ -189,6 +190,15 @@ instances = sa.Table(
     sa.Column("pid", sa.Integer, nullable=False),
     sa.Column("started_at", UTCDateTime, nullable=False),
     sa.Column("seen_at", UTCDateTime, nullable=False),
+)
+
+# Destinations a platform refused for good: no instance posts there until the service restarts.
+stopped_destinations = sa.Table(
+    "stopped_destinations",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("stopped_at", UTCDateTime, nullable=False),
 )
 
 

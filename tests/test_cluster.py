@@ -202,3 +202,20 @@ def test_a_digest_is_keyed_by_the_scheduled_time_it_is_for() -> None:
     assert scheduled_time(daily, late + timedelta(minutes=20)) is None  # past the grace
     minutely = CronTrigger.from_crontab("* * * * *", timezone=UTC)
     assert scheduled_time(minutely, late) == datetime(2026, 11, 29, 4, 3, tzinfo=UTC)
+
+
+async def test_a_refused_destination_is_stopped_once_for_every_instance(store: Store) -> None:
+    other_store = store if store.single_instance else await second_store(store)
+    try:
+        mine, theirs = Outbox(store), Outbox(other_store)
+        firsts = await asyncio.gather(
+            mine.stop_destination("news", "Forbidden: bot was kicked", NOW),
+            theirs.stop_destination("news", "Forbidden: bot was kicked", NOW),
+        )
+        assert sorted(firsts) == [False, True]  # one of them tells the admins
+        assert await theirs.stopped() == {"news"} == await mine.stopped()
+        assert await mine.clear_stopped() == 1  # a service start tries it again
+        assert await theirs.stopped() == set()
+    finally:
+        if other_store is not store:
+            await other_store.close()
