@@ -7,6 +7,7 @@ SQLite and ``timestamptz`` on PostgreSQL, and always hands back aware datetimes.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -205,4 +206,10 @@ stopped_destinations = sa.Table(
 def from_row(cls: type[Row], row: Mapping[Any, Any]) -> Row:
     """An instance of the dataclass ``cls`` from a result row whose column names (or labels)
     are its field names; fields the row lacks keep their defaults."""
-    return cls(**{f.name: row[f.name] for f in dataclasses.fields(cls) if f.name in row})
+    present = row.keys()
+    return cls(**{name: row[name] for name in _field_names(cls) if name in present})
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))

@@ -973,9 +973,13 @@ class Store:
             .order_by(article_topics.c.article_id, article_topics.c.weight.desc(), topics.c.slug)
         )
         out: dict[int, list[tuple[TopicRow, float]]] = {}
+        made: dict[int, TopicRow] = {}  # one TopicRow per topic (a story's articles share them)
         async with self._engine.connect() as conn:
             for row in (await conn.execute(query)).mappings():
-                out.setdefault(row["article_id"], []).append((_topic(row), row["weight"]))
+                topic = made.get(row["id"])
+                if topic is None:
+                    topic = made[row["id"]] = _topic(row)
+                out.setdefault(row["article_id"], []).append((topic, row["weight"]))
         return out
 
     async def related_of(self, article_ids: Sequence[int]) -> dict[int, list[Article]]:
