@@ -39,7 +39,7 @@ ANT = (
 )
 
 
-def _stories(count: int) -> list[tuple[str, str]]:
+def ant_or_test_stories(count: int) -> list[tuple[str, str]]:
     """(title, text) pairs: ANT articles when available, else the test stories repeated."""
     if ANT.exists():
         out: list[tuple[str, str]] = []
@@ -65,7 +65,7 @@ def _serve(feeds: int, items: int, ready: Any) -> None:
     from tests.feedserver import FeedServer
 
     server = FeedServer()
-    stories = _stories(min(feeds * items, 5000))
+    stories = ant_or_test_stories(min(feeds * items, 5000))
     pool = itertools.cycle(stories)
     for number in range(feeds):
         parts = []

@@ -5,14 +5,16 @@ server, the fake Telegram Bot API (with Telegram's limits: 30 messages/s per bot
 chat) and the fake Slack Web API (1/s per channel) on 127.0.0.1, and the instances as
 separate processes. For each instance count, on a fresh database:
 
-1. **Polling**: ``--feeds`` feeds of two new stories each (text written for the tests; see
-   tests/test_crash.py), no destinations. Measured: feeds polled per second and articles stored
-   (fetched, parsed, deduplicated, summarised later, enriched) per second, from the first feed
-   polled to the last article enriched, and the wall time from starting the processes.
+1. **Polling**: ``--feeds`` feeds of two new articles each (real 2018 articles of the ANT
+   corpus from ../shared/eval-data, used only in memory; without it, stories written for the
+   tests, which cluster into few stories), no destinations. Measured: feeds polled per second
+   and articles stored (fetched, parsed, deduplicated, enriched) per second, from the first
+   feed polled to the last article enriched, and the wall time from starting the processes.
 2. **Delivery**: the instances restart with ``--telegram`` Telegram private chats and
-   ``--slack`` Slack channels as destinations, each with a slice of the feeds and a digest on
-   start (the stories are all stored, and the feeds not yet due again). Measured: message parts
-   delivered per second on each platform, from the first part queued to the last one sent.
+   ``--slack`` Slack channels as destinations, each with a slice of the feeds, long summaries
+   (many parts per chat) and a digest on start (the stories are all stored, and the feeds not
+   yet due again). Measured: message parts delivered per second on each platform, from the
+   first part queued to the last one sent (composing the digests is part of that time).
 
 Run: ``.venv/bin/python -m bench.scale_out`` (about three minutes; ``--instances 1 2 3``,
 ``--feeds 600``). Prints a Markdown table. The machine has 2 cores: the instances, PostgreSQL,
@@ -34,10 +36,11 @@ from typing import Any
 
 import asyncpg
 
+from bench.poll import ANT, ant_or_test_stories
 from tests.fake_slack import FakeSlack
 from tests.fake_telegram import FakeTelegram
 from tests.feedserver import FeedServer
-from tests.fixtures import rss
+from tests.fixtures import Story, rss
 from tests.postgres import PostgresServer, running_postgres
 from tests.test_crash import TAXONOMY, BotProcess, make_story
 
@@ -55,6 +58,17 @@ class Result:
     telegram_seconds: float
     slack_parts: int
     slack_seconds: float
+
+
+def load_articles(count: int) -> list[Story]:
+    """``count`` distinct articles: ANT's when the corpus is there, else generated ones."""
+    if not ANT.exists():
+        return [make_story(n) for n in range(count)]
+    pairs = ant_or_test_stories(count)
+    return [
+        Story(f"ant-{n:05d}", title, tuple(p for p in text.split("\n") if p.strip()))
+        for n, (title, text) in enumerate(pairs)
+    ]
 
 
 def fetch(dsn: str, sql: str) -> list[Any]:
@@ -110,6 +124,7 @@ def config(
         lines.append(
             f'[[destinations]]\nname = "d{n:03d}"\nplatform = "{platform}"\nchat = "{chat}"\n'
             'schedule = "0 0 1 1 *"\ndigest_on_start = true\nmax_items = 200\n'
+            "summary_chars = 1500\nsummary_sentences = 6\n"
             f"sources = [{sources}]\n"
         )
     folder.mkdir(parents=True, exist_ok=True)
@@ -156,9 +171,10 @@ def run_once(
     try:
         for n in range(FIRST_USER, FIRST_USER + telegram_chats):
             telegram.add_chat(n, "private", first_name="قارئ")
+        stories = load_articles(2 * feeds)
         for i in range(feeds):
-            stories = (make_story(2 * i), make_story(2 * i + 1))
-            server.add(f"/f/{i:04d}", rss(server.base, stories, guid_prefix=f"f{i}:"))
+            pair = (stories[2 * i], stories[2 * i + 1])
+            server.add(f"/f/{i:04d}", rss(server.base, pair, guid_prefix=f"f{i}:"))
 
         # 1. Polling.
         polling = config(root / "poll", server, telegram, slack, feeds, (0, 0))
@@ -230,9 +246,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--instances", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--feeds", type=int, default=600)
-    parser.add_argument("--telegram", type=int, default=150, help="Telegram private chats")
+    parser.add_argument("--telegram", type=int, default=50, help="Telegram private chats")
     parser.add_argument("--slack", type=int, default=50, help="Slack channels")
     args = parser.parse_args(argv)
+    source = "ANT corpus" if ANT.exists() else "generated stories (../shared/eval-data not found)"
+    print(f"articles: {source}", file=sys.stderr)
     results = []
     with running_postgres() as pg:
         for count in args.instances:
