@@ -36,6 +36,7 @@ bench: $(STAMP)  ## run every benchmark and evaluation (see docs/benchmarks.md; 
 	$(BIN)/python -m bench.topics
 	$(BIN)/python -m bench.eval_clusters
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.scale_out
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 
 # Most fresh articles considered for one digest (a week of a busy feed list).
 _MAX_FRESH = 5000
+# How often a digest is composed again when some of its stories turned out to be sent already.
+_COMPOSE_ATTEMPTS = 3
 
 
 class ConsoleSender:
@@ -174,9 +176,10 @@ async def post_digest(
 
     Idempotent across instances sharing a database: the outbox key is the destination, the
     lane and ``period`` (the scheduled time the digest is for; ``now`` when not given) to the
-    minute, so instances running the same schedule queue one digest; and a story already
-    recorded as sent to the destination makes the whole digest stand down (``AlreadySent``:
-    nothing queued, 0 returned; the next digest is composed without that story).
+    minute, so instances running the same schedule queue one digest; and when a story of the
+    digest was meanwhile recorded as sent to the destination (``AlreadySent``: another
+    instance's digest took it), nothing is queued and the digest is composed again without it
+    (up to three times).
     """
     context = {"destination": destination.name}
     kind = "breaking" if breaking else "digest"
@@ -189,21 +192,22 @@ async def post_digest(
 
     if outbox is not None and destination.platform != "console" and await outbox.queued(digest_key):
         return already_queued()  # another instance was first: no need to compose it again
-    prepared = await build_digest(store, destination, now, breaking=breaking)
-    digest = prepared.digest
-    if not digest.items and (breaking or destination.empty_digest == "skip"):
-        log.debug("no new stories; nothing posted", extra=context)
-        return 0
-    if destination.platform == "console":
-        text = render_text(digest, language=destination.language, timezone=destination.timezone)
-        await sender.send(destination, text)
-        await store.mark_sent(destination.name, prepared.article_ids, now)
-    else:
+    for _ in range(_COMPOSE_ATTEMPTS):
+        prepared = await build_digest(store, destination, now, breaking=breaking)
+        digest = prepared.digest
+        if not digest.items and (breaking or destination.empty_digest == "skip"):
+            log.debug("no new stories; nothing posted", extra=context)
+            return 0
+        if destination.platform == "console":
+            text = render_text(digest, language=destination.language, timezone=destination.timezone)
+            await sender.send(destination, text)
+            await store.mark_sent(destination.name, prepared.article_ids, now)
+            break
         if outbox is None or destination.chat is None:
             raise RuntimeError(f"destination {destination.name!r} needs the outbox and a chat")
 
-        async def mark(conn: AsyncConnection) -> None:
-            await record_sent(conn, destination.name, prepared.article_ids, now, strict=True)
+        async def mark(conn: AsyncConnection, ids: tuple[int, ...] = prepared.article_ids) -> None:
+            await record_sent(conn, destination.name, ids, now, strict=True)
 
         try:
             queued = await outbox.enqueue(
@@ -216,11 +220,15 @@ async def post_digest(
                 now,
                 also=mark,
             )
-        except AlreadySent as exc:
-            log.info("%s stood down: %s", kind, exc, extra=context)
-            return 0
+        except AlreadySent as exc:  # e.g. another instance's breaking lane: compose again
+            log.info("%s composed again: %s", kind, exc, extra=context)
+            continue
         if not queued:  # another instance queued it between our check and our insert
             return already_queued()
+        break
+    else:
+        log.warning("%s not posted: its stories kept being sent elsewhere", kind, extra=context)
+        return 0
     lane = "breaking news" if breaking else "digest"
     log.info("%s posted with %d stories", lane, len(digest.items), extra=context)
     return len(digest.items)

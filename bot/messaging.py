@@ -160,7 +160,7 @@ class Messaging:
         while True:
             try:
                 if telegram.polling:
-                    if not await lock.check():
+                    if not await lock.check(within=every):
                         await telegram.stop_polling()
                 elif await lock.acquire():
                     await telegram.start_polling()

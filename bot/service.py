@@ -31,7 +31,7 @@ from bot.delivery import ConsoleSender, post_digest
 from bot.messaging import Messaging
 from bot.ops import OpsServer
 from digests import metrics
-from digests.cluster import Instances
+from digests.cluster import Instances, LeaderLock
 from digests.enrich import Enricher, taxonomy_rows
 from digests.errors import ConfigError
 from digests.feedhealth import FeedHealthMonitor
@@ -123,6 +123,7 @@ class Service:
         )
         tick = app.settings.poll.tick_seconds
         self._instances = Instances(app.store, live_for=timedelta(seconds=3 * tick + 10))
+        self._housekeeper = LeaderLock(app.store, "housekeeping")
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._tasks: set[asyncio.Task[None]] = set()
         # One digest at a time per destination: a scheduled digest and the breaking lane must
@@ -142,6 +143,15 @@ class Service:
             self._tracked(self._tick),
             IntervalTrigger(seconds=settings.poll.tick_seconds),
             id="poll-tick",
+            next_run_time=utcnow(),
+            max_instances=1,
+            coalesce=True,
+        )
+        # Its own job, so a long polling pass never makes this instance look dead to the others.
+        self._scheduler.add_job(
+            self._tracked(self._heartbeat),
+            IntervalTrigger(seconds=settings.poll.tick_seconds),
+            id="heartbeat",
             next_run_time=utcnow(),
             max_instances=1,
             coalesce=True,
@@ -178,6 +188,7 @@ class Service:
                 await asyncio.gather(*late, return_exceptions=True)
                 log.warning("abandoned %d jobs at shutdown; they resume on restart", len(late))
         await self._stage("leaving", self._instances.leave())
+        await self._stage("housekeeping lock", self._housekeeper.release())
         log.info("service stopped")
 
     def _tracked(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
@@ -201,14 +212,13 @@ class Service:
     async def _tick(self) -> None:
         """Poll what is due, then the housekeeping; each stage's failure is logged and the
         others still run (one bad input must not starve the breaking lane or the cleanup)."""
-        live = await self._stage("heartbeat", self._instances.heartbeat(utcnow()))
-        if self._messaging is not None and live:
-            self._messaging.share_limits(live)
         await self._stage("story index", self._app.pipeline.catch_up_index())
         outcomes = await self._stage("poll", self._app.pipeline.poll_due()) or []
         if self._health is not None and outcomes:
             await self._stage("feed health", self._health.after_poll(outcomes, utcnow()))
-        await self._stage("pending articles", self._app.pipeline.complete_pending())
+        if await self._stage("housekeeping lock", self._housekeeper.lead()):
+            # One instance completes what others left behind (else all would fetch it again).
+            await self._stage("pending articles", self._app.pipeline.complete_pending())
         if outcomes:
             failed = sum(1 for o in outcomes if o.status == "error")
             new = sum(o.new_articles for o in outcomes)
@@ -224,6 +234,13 @@ class Service:
                 await self._breaking_job(destination)()
             if first and destination.digest_on_start:
                 await self._digest_job(destination)()
+
+    async def _heartbeat(self) -> None:
+        """Tell the other instances this one is alive, and keep to this instance's share of
+        the platforms' bot-wide rate limits."""
+        live = await self._instances.heartbeat(utcnow())
+        if self._messaging is not None:
+            self._messaging.share_limits(live)
 
     @staticmethod
     async def _stage(name: str, work: Awaitable[T]) -> T | None:

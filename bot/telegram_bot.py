@@ -226,17 +226,17 @@ class TelegramBot:
         log.info("polling Telegram for updates")
 
     async def stop_polling(self) -> None:
-        """Stop long polling, confirming the updates handled so far (no-op when not polling)."""
+        """Stop receiving updates (long polling, confirming the ones handled so far, or the
+        webhook server); no-op when not receiving."""
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
-            log.info("stopped polling Telegram for updates")
+            log.info("stopped receiving Telegram updates")
 
     async def stop(self) -> None:
         """Stop receiving updates (confirming handled ones), the dispatcher, the HTTP client."""
         app = self.application
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
+        await self.stop_polling()  # or the webhook server
         if app.running:
             await app.stop()
         await app.shutdown()

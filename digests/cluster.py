@@ -15,7 +15,7 @@ counts one instance.
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import logging
 import os
 import socket
@@ -26,17 +26,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from digests.schema import instances
-from digests.store import Store
+from digests.store import Store, advisory_key
 
-__all__ = ["Instances", "LeaderLock", "advisory_key"]
+__all__ = ["Instances", "LeaderLock"]
 
 log = logging.getLogger(__name__)
-
-
-def advisory_key(name: str) -> int:
-    """A stable signed 64-bit advisory-lock key for ``name`` (the same in every process)."""
-    digest = hashlib.blake2b(f"newsdigest:{name}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
 
 
 class Instances:
@@ -118,8 +112,8 @@ class LeaderLock:
         try:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             got = await conn.scalar(sa.select(sa.func.pg_try_advisory_lock(self._key)))
-        except Exception:
-            await conn.invalidate()
+        except BaseException:  # cancelled too: never return a connection that may hold it
+            await asyncio.shield(conn.invalidate())
             raise
         if not got:
             await conn.close()
@@ -128,19 +122,28 @@ class LeaderLock:
         log.info("this instance now leads %s", self.name)
         return True
 
-    async def check(self) -> bool:
-        """True while the lock is held; if its connection has failed, forget it and False."""
+    async def check(self, *, within: float = 5.0) -> bool:
+        """True while the lock is held; if its connection has failed, or does not answer
+        ``within`` seconds (the server may already have dropped the session and let
+        another instance lead), forget it and False."""
         if self._store.single_instance:
             return True
         if self._conn is None:
             return False
         try:
-            await self._conn.execute(sa.text("SELECT 1"))
+            await asyncio.wait_for(self._conn.execute(sa.text("SELECT 1")), within)
         except Exception as exc:
-            log.warning("lost the %s lock with its connection: %s", self.name, exc)
+            log.warning("lost the %s lock with its connection: %r", self.name, exc)
             await self._drop()
             return False
         return True
+
+    async def lead(self) -> bool:
+        """Whether this process leads now: confirm a held lock is still held, else try to
+        take it."""
+        if self.held and await self.check():
+            return True
+        return await self.acquire()
 
     async def release(self) -> None:
         """Give the lock up (no-op when not held)."""

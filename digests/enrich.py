@@ -57,6 +57,9 @@ class Enricher:
     def __len__(self) -> int:
         return len(self._index)
 
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._index
+
     @property
     def horizon(self) -> timedelta:
         """How far back the index reaches (articles older than this are forgotten)."""

@@ -45,7 +45,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from digests.errors import StoreError
 from digests.schema import chat_aliases, from_row, outbox, stopped_destinations
 from digests.store import Store, insert_ignore
 
@@ -115,38 +114,38 @@ class Outbox:
             raise ValueError(f"digest {digest_key!r} has no parts to enqueue")
         if platform not in PLATFORMS:
             raise ValueError(f"unknown platform {platform!r}; expected one of {sorted(PLATFORMS)}")
-        async with self._store.write() as conn:
-            known = await conn.execute(
-                sa.select(outbox.c.id).where(outbox.c.digest_key == digest_key).limit(1)
-            )
-            if known.first() is not None:
-                return False
-            target = await _resolve(conn, platform, chat)
-            rows = [
-                {
-                    "destination": destination,
-                    "platform": platform,
-                    "chat": target,
-                    "thread": thread,
-                    "digest_key": digest_key,
-                    "part": number,
-                    "parts": len(payloads),
-                    "payload": payload,
-                    "status": "pending",
-                    "attempts": 0,
-                    "not_before": now,
-                    "created_at": now,
-                }
-                for number, payload in enumerate(payloads, start=1)
-            ]
-            statement = insert_ignore(conn, outbox).returning(outbox.c.id)
-            inserted = (await conn.execute(statement, rows)).all()
-            if not inserted:
-                return False  # another instance enqueued it between our check and insert
-            if len(inserted) != len(rows):
-                raise StoreError(f"digest {digest_key!r} was enqueued twice with other parts")
-            if also is not None:
-                await also(conn)
+        try:
+            async with self._store.write() as conn:
+                if await _queued(conn, digest_key):
+                    return False
+                target = await _resolve(conn, platform, chat)
+                rows = [
+                    {
+                        "destination": destination,
+                        "platform": platform,
+                        "chat": target,
+                        "thread": thread,
+                        "digest_key": digest_key,
+                        "part": number,
+                        "parts": len(payloads),
+                        "payload": payload,
+                        "status": "pending",
+                        "attempts": 0,
+                        "not_before": now,
+                        "created_at": now,
+                    }
+                    for number, payload in enumerate(payloads, start=1)
+                ]
+                statement = insert_ignore(conn, outbox).returning(outbox.c.id)
+                inserted = (await conn.execute(statement, rows)).all()
+                if len(inserted) != len(rows):
+                    # Another instance queued this key between our check and our insert (with
+                    # as many parts or not): roll back whatever of ours went in.
+                    raise _KeyTaken
+                if also is not None:
+                    await also(conn)
+        except _KeyTaken:
+            return False
         return True
 
     async def claim(
@@ -415,9 +414,8 @@ class Outbox:
 
     async def queued(self, digest_key: str) -> bool:
         """Whether a digest with this key was already queued (by this or another instance)."""
-        query = sa.select(outbox.c.id).where(outbox.c.digest_key == digest_key).limit(1)
         async with self._store.engine.connect() as conn:
-            return (await conn.execute(query)).first() is not None
+            return await _queued(conn, digest_key)
 
     async def message_id_of(self, digest_key: str, part: int) -> str | None:
         """The platform's message id of a sent part of a digest (None until it is sent)."""
@@ -441,6 +439,15 @@ class Outbox:
                 outbox.update().where(outbox.c.id == id, condition).values(**values)
             )
         return bool(result.rowcount)
+
+
+class _KeyTaken(Exception):
+    """Raised inside ``enqueue``'s transaction to roll it back: the key was taken meanwhile."""
+
+
+async def _queued(conn: AsyncConnection, digest_key: str) -> bool:
+    query = sa.select(outbox.c.id).where(outbox.c.digest_key == digest_key).limit(1)
+    return (await conn.execute(query)).first() is not None
 
 
 async def _resolve(conn: AsyncConnection, platform: str, chat: str) -> str:

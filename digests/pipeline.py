@@ -39,12 +39,14 @@ log = logging.getLogger(__name__)
 
 # How long a claimed feed stays claimed if its poll never reports back (crash, shutdown).
 _CLAIM_LEASE = timedelta(minutes=10)
-# With several instances, an article younger than this may still be in another one's poll:
-# only older ones count as left behind. (The claim lease bounds any one poll.)
-_LEFT_BEHIND = _CLAIM_LEASE
-# Overlap when reading what other instances enriched: covers clock skew between machines and
-# transactions that committed late (re-reading an indexed article is a no-op).
-_CATCH_UP_OVERLAP = timedelta(minutes=2)
+# With several instances, an article younger than this may still be in another one's poll
+# (a poll fetching many pages takes a while): only older ones count as left behind.
+_LEFT_BEHIND = timedelta(minutes=30)
+# Reading what other instances enriched: at most once a second (before each batch is enriched),
+# looking back an overlap that covers clock skew between machines (keep them NTP-synced) and
+# transactions that committed late (an article already in the index is skipped).
+_CATCH_UP_EVERY = timedelta(seconds=1)
+_CATCH_UP_OVERLAP = timedelta(seconds=30)
 
 
 def utcnow() -> datetime:
@@ -75,7 +77,7 @@ class Pipeline:
         # Feeds being processed at once: bounds memory (fetched bodies waiting for the single
         # SQLite writer) as the fetcher's semaphores bound the network.
         self._slots = asyncio.Semaphore(settings.concurrency)
-        self._caught_up_at = clock()
+        self._caught_up_at = clock()  # open_app restored the index just before
 
     async def poll_due(self, *, limit: int = 500) -> list[PollOutcome]:
         """Poll the feeds that are due now, up to ``limit``, claiming them a few at a time.
@@ -102,7 +104,11 @@ class Pipeline:
                 if not running:
                     return outcomes
                 done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                outcomes += [task.result() for task in done]
+                for task in done:
+                    if (error := task.exception()) is not None:  # e.g. the database failed
+                        log.error("a poll failed", exc_info=error)
+                    else:
+                        outcomes.append(task.result())
         finally:
             for task in running:  # cancelled mid-pass (shutdown): the claims' leases expire
                 task.cancel()
@@ -228,16 +234,22 @@ class Pipeline:
         return len(pending) + len(unenriched)
 
     async def catch_up_index(self) -> int:
-        """Add to the story index the articles other instances enriched since the last call,
-        so stories and related links form across instances; returns how many were added.
-        Nothing to do on SQLite, where this process is the only writer."""
+        """Add to the story index the articles other instances enriched since the last call
+        (at most one look a second), so stories and related links form across instances;
+        returns how many were added. Nothing to do on SQLite, where this process is the only
+        writer."""
         if self._enricher is None or self._store.single_instance:
             return 0
         now = self._clock()
+        if now - self._caught_up_at < _CATCH_UP_EVERY:
+            return 0
         since = self._caught_up_at - _CATCH_UP_OVERLAP
-        rows = await self._store.index_rows(now - self._enricher.horizon, enriched_since=since)
         self._caught_up_at = now
-        return self._enricher.restore(rows)
+        enricher = self._enricher
+        unknown = [i for i in await self._store.enriched_since(since) if i not in enricher]
+        if not unknown:
+            return 0
+        return enricher.restore(await self._store.index_rows(now - enricher.horizon, ids=unknown))
 
     async def _complete_texts(self, new: Sequence[NewArticle]) -> None:
         texts = await asyncio.gather(*(self._text_of(item) for item in new))
@@ -269,6 +281,7 @@ class Pipeline:
         """Topics, story, related articles and search text, in publication order."""
         if self._enricher is None or not articles:
             return
+        await self.catch_up_index()  # what other instances just enriched can be this story
         ordered = sorted(articles, key=lambda a: (a.published_at, a.id))
         enrichments = [self._enricher.enrich(article) for article in ordered]
         await self._store.save_enrichments(enrichments, self._clock())

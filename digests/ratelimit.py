@@ -106,6 +106,15 @@ class _Window:
         # Least recently used first, so idle keys are found at the front.
         self.keys: OrderedDict[str, deque[float]] = OrderedDict()
 
+    def resized(self, rule: Rule) -> _Window:
+        """This window under ``rule`` (the same key and count, another length), keeping the
+        sends recorded so far: each now stops counting at its send time plus the new length."""
+        window = _Window(rule)
+        change = rule.limit.seconds - self.rule.limit.seconds
+        for key, frees in self.keys.items():
+            window.keys[key] = deque((t + change for t in frees), maxlen=rule.limit.count)
+        return window
+
     def delay(self, key: str, now: float) -> float:
         frees = self.keys.get(key)
         if frees is None or len(frees) < self.rule.limit.count:
@@ -154,7 +163,7 @@ class RateLimiter:
     def share(self, instances: int) -> None:
         """Keep to ``1/instances`` of every global rule (the others' shares are theirs): with N
         instances sending for one bot, each one's global windows are N times as long. Per-chat
-        rules are unchanged. Windows are restarted only when the share changes."""
+        rules are unchanged. The sends already counted still count, over the new length."""
         instances = max(1, instances)
         if instances == self._share:
             return
@@ -162,7 +171,9 @@ class RateLimiter:
         for index, rule in enumerate(self._rules):
             if rule.key is everything:
                 limit = Limit(rule.limit.count, rule.limit.seconds * instances)
-                self._windows[index] = _Window(Rule(rule.name, limit, rule.key))
+                self._windows[index] = self._windows[index].resized(
+                    Rule(rule.name, limit, rule.key)
+                )
 
     def delay(self, chat: str, now: float) -> float:
         """Seconds to wait before a message to ``chat`` may be sent (0.0: send now)."""

@@ -52,6 +52,7 @@ __all__ = [
     "Store",
     "StoredSummary",
     "TopicRow",
+    "advisory_key",
     "insert_ignore",
     "record_sent",
     "sqlite_url",
@@ -59,11 +60,19 @@ __all__ = [
 
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
-# PostgreSQL advisory locks (constants unique to newsdigest), held to the end of a transaction:
-# while migrating, and while syncing the configured feeds and topics (instances that start
-# together would otherwise both insert the same new rows).
-_MIGRATION_LOCK = 0x6E65777364696701
-_SYNC_LOCK = 0x6E65777364696702
+
+
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit PostgreSQL advisory-lock key for ``name`` (the same in every
+    process and every release)."""
+    digest = hashlib.blake2b(f"newsdigest:{name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+# Advisory locks held to the end of a transaction: while migrating, and while syncing the
+# configured feeds and topics (instances that start together would both insert the same rows).
+_MIGRATION_LOCK = advisory_key("migrations")
+_SYNC_LOCK = advisory_key("config-sync")
 
 
 def sqlite_url(path: Path) -> str:
@@ -563,7 +572,10 @@ class Store:
             if not rows:
                 return []
             statement = insert_ignore(conn).returning(articles.c.id, articles.c.guid)
-            ids = {row.guid: row.id for row in await conn.execute(statement, rows)}
+            # In one key order, so two instances inserting the same new URLs at once wait for
+            # each other instead of deadlocking (each would hold a row the other needs).
+            in_key_order = sorted(rows, key=lambda row: row["canonical_url"])
+            ids = {row.guid: row.id for row in await conn.execute(statement, in_key_order)}
         by_guid = {entry.guid: entry for entry, _, _ in candidates}
         for row in rows:
             if row["guid"] not in ids:
@@ -868,11 +880,10 @@ class Store:
             return [_article(row) for row in (await conn.execute(query)).mappings()]
 
     async def index_rows(
-        self, since: datetime, *, enriched_since: datetime | None = None
+        self, since: datetime, *, ids: Sequence[int] | None = None
     ) -> list[IndexRow]:
         """Enriched articles published since ``since``, in time order, to rebuild the index
-        (only those enriched since ``enriched_since`` when given: catching up with articles
-        other instances enriched)."""
+        (only the articles ``ids`` when given)."""
         query = (
             sa.select(
                 articles.c.id,
@@ -886,13 +897,28 @@ class Store:
             .where(articles.c.published_at >= since, articles.c.enriched_at.is_not(None))
             .order_by(articles.c.published_at, articles.c.id)
         )
-        if enriched_since is not None:
-            query = query.where(articles.c.enriched_at >= enriched_since)
-        async with self._engine.connect() as conn:
-            return [
-                IndexRow(r.id, r.name, r.published_at, r.title, r.text or "", r.story_id)
-                for r in await conn.execute(query)
+        chunks = (
+            [query]
+            if ids is None
+            else [
+                query.where(articles.c.id.in_(ids[start : start + 500]))
+                for start in range(0, len(ids), 500)
             ]
+        )
+        out: list[IndexRow] = []
+        async with self._engine.connect() as conn:
+            for chunk in chunks:
+                out += [
+                    IndexRow(r.id, r.name, r.published_at, r.title, r.text or "", r.story_id)
+                    for r in await conn.execute(chunk)
+                ]
+        return sorted(out, key=lambda r: (r.published_at, r.id))
+
+    async def enriched_since(self, since: datetime) -> list[int]:
+        """Ids of the articles enriched at or after ``since`` (by any instance)."""
+        query = sa.select(articles.c.id).where(articles.c.enriched_at >= since)
+        async with self._engine.connect() as conn:
+            return list((await conn.execute(query)).scalars())
 
     async def search(
         self,

@@ -17,10 +17,11 @@ import digests.store
 from bot.config import DestinationSettings
 from bot.delivery import ConsoleSender, post_digest
 from bot.service import scheduled_time
-from digests.cluster import Instances, LeaderLock, advisory_key
+from digests.cluster import Instances, LeaderLock
+from digests.models import Entry
 from digests.outbox import Outbox
 from digests.policy import FeedSettings
-from digests.store import Store, TopicRow
+from digests.store import Enrichment, Store, TopicRow, advisory_key
 from tests.postgres import PostgresServer
 from tests.test_digest import NOW, seed_two_outlets
 
@@ -91,34 +92,54 @@ async def test_one_leader_at_a_time_and_a_new_one_when_it_dies(store: Store) -> 
 
 
 async def test_the_same_scheduled_digest_from_two_instances_is_queued_once(store: Store) -> None:
+    """Two instances run the 18:00 schedule, one at 18:07 (it was busy): the second finds the
+    18:00 digest queued, even though a story arrived in between that it would have posted."""
     await seed_two_outlets(store)
     other_store = store if store.single_instance else await second_store(store)
     destination = DestinationSettings(name="ch", platform="telegram", chat="-100123")
-    period = NOW.replace(minute=0)
+    period = NOW  # 18:00, the cron time both instances' jobs are for
     try:
-        # Two instances fire the same cron time a few seconds apart, at the same moment.
-        results = await asyncio.gather(
-            post_digest(
-                store,
-                destination,
-                ConsoleSender(io.StringIO()),
-                NOW,
-                outbox=Outbox(store),
-                period=period,
-            ),
-            post_digest(
-                other_store,
-                destination,
-                ConsoleSender(io.StringIO()),
-                NOW + timedelta(minutes=1),
-                outbox=Outbox(other_store),
-                period=period,
-            ),
+        first = await post_digest(
+            store,
+            destination,
+            ConsoleSender(io.StringIO()),
+            NOW,
+            outbox=Outbox(store),
+            period=period,
         )
-        assert sorted(results) == [0, 1]
+        feed = (await store.list_feeds())[0]
+        [late] = await store.insert_entries(
+            feed,
+            [Entry("3", "https://a.example/3", "خبر وصل متأخرا", NOW, "")],
+            NOW + timedelta(minutes=5),
+            dedup_window=timedelta(hours=1),
+        )
+        await store.save_enrichments(
+            [Enrichment(late.article.id, late.article.id)], NOW + timedelta(minutes=5)
+        )
+        second = await post_digest(
+            other_store,
+            destination,
+            ConsoleSender(io.StringIO()),
+            NOW + timedelta(minutes=7),
+            outbox=Outbox(other_store),
+            period=period,
+        )
+        assert (first, second) == (1, 0)
         async with store.engine.connect() as conn:
             keys = (await conn.execute(sa.text("SELECT DISTINCT digest_key FROM outbox"))).all()
         assert [k[0] for k in keys] == ["ch|digest|2026-11-29T18:00"]
+        # Without the period (say, clocks apart) it would have been a digest of its own.
+        assert (
+            await post_digest(
+                other_store,
+                destination,
+                ConsoleSender(io.StringIO()),
+                NOW + timedelta(minutes=7),
+                outbox=Outbox(other_store),
+            )
+            == 1
+        )
     finally:
         if other_store is not store:
             await other_store.close()
@@ -219,3 +240,20 @@ async def test_a_refused_destination_is_stopped_once_for_every_instance(store: S
     finally:
         if other_store is not store:
             await other_store.close()
+
+
+async def test_leading_confirms_a_held_lock_or_takes_a_free_one(store: Store) -> None:
+    mine = LeaderLock(store, "housekeeping")
+    assert await mine.lead() and await mine.lead()
+    if store.single_instance:
+        return
+    other_store = await second_store(store)
+    try:
+        theirs = LeaderLock(other_store, "housekeeping")
+        assert not await theirs.lead()
+        await mine.release()
+        assert await theirs.lead()
+        assert not await mine.lead()
+    finally:
+        await theirs.release()
+        await other_store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from bot.config import DestinationSettings
@@ -102,3 +103,40 @@ async def test_seed_article_gets_its_topics_and_named_people(
     assert {"irgc", "quds-force"} <= set(topics)  # the organisations it is about
     people = {row.name_ar for row in topics.values() if row.origin == "keyphrase"}
     assert {"سيف العدل", "إسماعيل قاآني", "الجبهة الوطنية المتحدة"} <= people
+
+
+async def test_two_instances_put_one_event_in_one_story(
+    store: Store, feed_server: FeedServer, poll_settings: PollSettings
+) -> None:
+    """Instance A enriches outlet A's article; instance B, with its own in-memory index,
+    polls outlet B a moment later: B reads what A enriched first, so the event is one story."""
+    from digests.policy import FeedSettings
+
+    if store.single_instance:
+        return  # one process: nothing to catch up with
+    feed_server.add("/a", rss(feed_server.base, (STORIES[2],), link_path="/a/{slug}"))
+    feed_server.add(
+        "/b",
+        rss(feed_server.base, (SATELLITE_AGAIN,), link_path="/b/{slug}", guid_prefix="b:"),
+    )
+    await store.sync_topics(taxonomy_rows(TAXONOMY), utcnow())
+    await store.sync_config_feeds(
+        [
+            FeedSettings(url=feed_server.url("/a"), name="المصدر أ"),
+            FeedSettings(url=feed_server.url("/b"), name="المصدر ب"),
+        ],
+        utcnow(),
+    )
+    other = await Store.open(store.engine.url.render_as_string(hide_password=False))
+    try:
+        async with Fetcher(poll_settings) as fetcher:
+            a = Pipeline(store, fetcher, poll_settings, enricher=Enricher(TAXONOMY))
+            b = Pipeline(other, fetcher, poll_settings, enricher=Enricher(TAXONOMY))
+            feed_a, feed_b = await store.list_feeds()
+            await a.poll_feeds([feed_a])
+            await asyncio.sleep(1.1)  # B looks again at most once a second
+            await b.poll_feeds([feed_b])
+    finally:
+        await other.close()
+    first, second = sorted(await store.recent_articles(), key=lambda x: x.id)
+    assert first.story_id == second.story_id == first.id

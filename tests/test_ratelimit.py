@@ -181,8 +181,11 @@ def test_instances_share_the_global_limit_and_keep_the_per_chat_one() -> None:
         limiter.record(str(user), 0.0)
     assert limiter.delay("1000", 0.0) == 3.0  # 30 sends now count for three seconds
     assert limiter.delay("0", 0.5) == 2.5  # the global share outweighs its own second
-    limiter.share(1)  # the others left: the whole limit again (windows restart)
-    assert limiter.delay("1000", 0.0) == 0.0
+    limiter.share(2)  # one left: the sends made still count, over two seconds now
+    assert limiter.delay("1000", 0.0) == 2.0
+    limiter.share(1)
+    assert limiter.delay("1000", 0.0) == 1.0
+    assert limiter.delay("1000", 1.0) == 0.0
     assert limiter.delay("0", 0.5) == 0.5  # per-chat windows are kept
 
 
