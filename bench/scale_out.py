@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--instances", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--feeds", type=int, default=600)
-    parser.add_argument("--telegram", type=int, default=50, help="Telegram private chats")
+    parser.add_argument("--telegram", type=int, default=100, help="Telegram private chats")
     parser.add_argument("--slack", type=int, default=50, help="Slack channels")
     args = parser.parse_args(argv)
     source = "ANT corpus" if ANT.exists() else "generated stories (../shared/eval-data not found)"
