@@ -442,51 +442,25 @@ class Store:
         """Record that ``failing`` feeds are being reported failing and ``recovered`` ones
         recovered; returns the ids this call changed (a feed another instance reported in the
         meantime is not returned, so only one instance tells the admins)."""
-        failing, recovered = sorted(set(failing)), sorted(set(recovered))
+        reported = feeds.c.health_reported_at
         async with self._write() as conn:
-            claimed_failing = set()
-            if failing:
-                rows = await conn.execute(
-                    feeds.update()
-                    .where(feeds.c.id.in_(failing), feeds.c.health_reported_at.is_(None))
-                    .values(health_reported_at=now)
-                    .returning(feeds.c.id)
-                )
-                claimed_failing = set(rows.scalars())
-            claimed_recovered = set()
-            if recovered:
-                rows = await conn.execute(
-                    feeds.update()
-                    .where(feeds.c.id.in_(recovered), feeds.c.health_reported_at.is_not(None))
-                    .values(health_reported_at=None)
-                    .returning(feeds.c.id)
-                )
-                claimed_recovered = set(rows.scalars())
-        return claimed_failing, claimed_recovered
+            return (
+                await _set_health(conn, failing, now, reported.is_(None)),
+                await _set_health(conn, recovered, None, reported.is_not(None)),
+            )
 
     async def undo_health_news(
         self, failing: Iterable[int], recovered: Iterable[int], reported_at: datetime
     ) -> None:
         """Undo ``claim_health_news`` (the admins could not be told: try again next pass)."""
         async with self._write() as conn:
-            if failing := sorted(set(failing)):
-                await conn.execute(
-                    feeds.update().where(feeds.c.id.in_(failing)).values(health_reported_at=None)
-                )
-            if recovered := sorted(set(recovered)):
-                await conn.execute(
-                    feeds.update()
-                    .where(feeds.c.id.in_(recovered))
-                    .values(health_reported_at=reported_at)
-                )
+            await _set_health(conn, failing, None)
+            await _set_health(conn, recovered, reported_at)
 
     async def forget_health(self, feed_ids: Iterable[int]) -> None:
         """Clear the reported state of feeds (paused or removed: forgotten without a word)."""
-        if ids := sorted(set(feed_ids)):
-            async with self._write() as conn:
-                await conn.execute(
-                    feeds.update().where(feeds.c.id.in_(ids)).values(health_reported_at=None)
-                )
+        async with self._write() as conn:
+            await _set_health(conn, feed_ids, None)
 
     @staticmethod
     async def _find_feed(conn: AsyncConnection, ref: int | str) -> sa.RowMapping | None:
@@ -1154,6 +1128,25 @@ async def record_sent(
     inserted = set((await conn.execute(statement.returning(sent_items.c.article_id))).scalars())
     if inserted != wanted:
         raise AlreadySent(destination, wanted - inserted)
+
+
+async def _set_health(
+    conn: AsyncConnection,
+    feed_ids: Iterable[int],
+    reported_at: datetime | None,
+    condition: sa.ColumnElement[bool] | None = None,
+) -> set[int]:
+    """Set ``health_reported_at`` on the feeds (those meeting ``condition``); returns their ids."""
+    ids = sorted(set(feed_ids))
+    if not ids:
+        return set()
+    statement = feeds.update().where(feeds.c.id.in_(ids))
+    if condition is not None:
+        statement = statement.where(condition)
+    rows = await conn.execute(
+        statement.values(health_reported_at=reported_at).returning(feeds.c.id)
+    )
+    return set(rows.scalars())
 
 
 async def _serialise(conn: AsyncConnection, key: int) -> None:
