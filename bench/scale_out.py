@@ -24,7 +24,6 @@ the feed server and both fakes share them.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import shutil
 import sys
 import tempfile
@@ -32,7 +31,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 
@@ -41,7 +39,7 @@ from tests.fake_slack import FakeSlack
 from tests.fake_telegram import FakeTelegram
 from tests.feedserver import FeedServer
 from tests.fixtures import Story, rss
-from tests.postgres import PostgresServer, running_postgres
+from tests.postgres import PostgresServer, query, running_postgres
 from tests.test_crash import TAXONOMY, BotProcess, make_story
 
 FIRST_USER = 5_000_001
@@ -69,17 +67,6 @@ def load_articles(count: int) -> list[Story]:
         Story(f"ant-{n:05d}", title, tuple(p for p in text.split("\n") if p.strip()))
         for n, (title, text) in enumerate(pairs)
     ]
-
-
-def fetch(dsn: str, sql: str) -> list[Any]:
-    async def run() -> list[Any]:
-        conn = await asyncpg.connect(dsn)
-        try:
-            return list(await conn.fetch(sql))
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
 
 
 def wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -167,7 +154,6 @@ def run_once(
     slack = FakeSlack()
     name = pg.create_database()
     url = pg.url(name)
-    dsn = url.replace("postgresql+asyncpg", "postgresql")
     try:
         for n in range(FIRST_USER, FIRST_USER + telegram_chats):
             telegram.add_chat(n, "private", first_name="قارئ")
@@ -184,8 +170,8 @@ def run_once(
         def polled() -> bool:
             assert all(p.alive() for p in processes), processes[0].log()
             try:
-                rows = fetch(
-                    dsn,
+                rows = query(
+                    url,
                     "SELECT (SELECT count(*) FROM feeds WHERE last_success_at IS NOT NULL), "
                     "(SELECT count(*) FROM articles WHERE enriched_at IS NULL)",
                 )
@@ -196,8 +182,8 @@ def run_once(
         wait(polled, 600, "every feed polled")
         wall = time.monotonic() - began
         stop(processes)
-        first_poll, last_enriched, articles = fetch(
-            dsn,
+        first_poll, last_enriched, articles = query(
+            url,
             "SELECT (SELECT min(last_success_at) FROM feeds), max(enriched_at), count(*) "
             "FROM articles",
         )[0]
@@ -212,8 +198,8 @@ def run_once(
 
         def delivered() -> bool:
             assert all(p.alive() for p in processes), processes[0].log()
-            rows = fetch(
-                dsn,
+            rows = query(
+                url,
                 "SELECT count(DISTINCT destination), "
                 "count(*) FILTER (WHERE status IN ('pending', 'sending')) FROM outbox",
             )
@@ -223,13 +209,13 @@ def run_once(
         stop(processes)
         spans = {
             row["platform"]: (int(row["parts"]), (row["last"] - row["first"]).total_seconds())
-            for row in fetch(
-                dsn,
+            for row in query(
+                url,
                 "SELECT platform, count(*) AS parts, min(created_at) AS first, "
                 "max(sent_at) AS last FROM outbox WHERE status = 'sent' GROUP BY platform",
             )
         }
-        failed = fetch(dsn, "SELECT count(*) FROM outbox WHERE status != 'sent'")[0][0]
+        failed = query(url, "SELECT count(*) FROM outbox WHERE status != 'sent'")[0][0]
         if failed:
             raise SystemExit(f"{failed} parts were not sent")
         tg, sl = spans.get("telegram", (0, 0.0)), spans.get("slack", (0, 0.0))

@@ -212,7 +212,6 @@ class Service:
     async def _tick(self) -> None:
         """Poll what is due, then the housekeeping; each stage's failure is logged and the
         others still run (one bad input must not starve the breaking lane or the cleanup)."""
-        await self._stage("story index", self._app.pipeline.catch_up_index())
         outcomes = await self._stage("poll", self._app.pipeline.poll_due()) or []
         if self._health is not None and outcomes:
             await self._stage("feed health", self._health.after_poll(outcomes, utcnow()))

@@ -233,7 +233,7 @@ class Pipeline:
         await self._enrich(unenriched)
         return len(pending) + len(unenriched)
 
-    async def catch_up_index(self) -> int:
+    async def _catch_up_index(self) -> int:
         """Add to the story index the articles other instances enriched since the last call
         (at most one look a second), so stories and related links form across instances;
         returns how many were added. Nothing to do on SQLite, where this process is the only
@@ -281,7 +281,7 @@ class Pipeline:
         """Topics, story, related articles and search text, in publication order."""
         if self._enricher is None or not articles:
             return
-        await self.catch_up_index()  # what other instances just enriched can be this story
+        await self._catch_up_index()  # what other instances just enriched can be this story
         ordered = sorted(articles, key=lambda a: (a.published_at, a.id))
         enrichments = [self._enricher.enrich(article) for article in ordered]
         await self._store.save_enrichments(enrichments, self._clock())

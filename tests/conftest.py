@@ -8,6 +8,7 @@ PostgreSQL can be started the PostgreSQL half is skipped with the reason, except
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -96,3 +97,17 @@ async def harness(
 ) -> AsyncIterator[Harness]:
     async with Fetcher(poll_settings) as fetcher:
         yield Harness(store, fetcher, feed_server, poll_settings)
+
+
+@contextlib.asynccontextmanager
+async def other_instance(store: Store) -> AsyncIterator[Store]:
+    """Another instance's connection pool on the same database (on SQLite, where one process
+    owns the file, the same store)."""
+    if store.single_instance:
+        yield store
+        return
+    other = await Store.open(store.engine.url.render_as_string(hide_password=False))
+    try:
+        yield other
+    finally:
+        await other.close()

@@ -21,9 +21,10 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 ENV_URL = "NEWSDIGEST_TEST_POSTGRES_URL"
 
@@ -55,14 +56,30 @@ def _free_port() -> int:
         return port
 
 
-def _run_in_thread(work: Callable[[], Awaitable[None]]) -> None:
+T = TypeVar("T")
+
+
+def _run_in_thread(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run ``work`` to completion on a loop of its own (callers may be inside a running loop)."""
-
-    async def main() -> None:
-        await work()
-
     with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, main()).result()
+        return pool.submit(asyncio.run, work()).result()
+
+
+def query(url: str, sql: str) -> list[Any]:
+    """Run ``sql`` on the database at ``url`` (a SQLAlchemy asyncpg URL) with a connection of
+    its own and return the rows (none for a statement that returns none). Synchronous."""
+    import asyncpg
+
+    dsn = url.replace("postgresql+asyncpg", "postgresql")
+
+    async def run() -> list[Any]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            return list(await conn.fetch(sql))
+        finally:
+            await conn.close()
+
+    return _run_in_thread(run)
 
 
 class PostgresServer:
@@ -161,19 +178,8 @@ class PostgresServer:
         return f"{self._base}/{database}"
 
     def _psql(self, sql: str) -> None:
-        """Run one statement in the ``postgres`` database (synchronously, via asyncpg)."""
-        import asyncpg
-
-        dsn = self.url("postgres").replace("postgresql+asyncpg", "postgresql")
-
-        async def run() -> None:
-            conn = await asyncpg.connect(dsn)
-            try:
-                await conn.execute(sql)
-            finally:
-                await conn.close()
-
-        _run_in_thread(run)
+        """Run one statement in the ``postgres`` database."""
+        query(self.url("postgres"), sql)
 
     def create_database(self, *, template: str | None = None) -> str:
         """A new empty database (or a copy of ``template``); returns its name."""

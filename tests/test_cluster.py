@@ -22,15 +22,11 @@ from digests.models import Entry
 from digests.outbox import Outbox
 from digests.policy import FeedSettings
 from digests.store import Enrichment, Store, TopicRow, advisory_key
+from tests.conftest import other_instance
 from tests.postgres import PostgresServer
 from tests.test_digest import NOW, seed_two_outlets
 
 LIVE = timedelta(seconds=30)
-
-
-async def second_store(store: Store) -> Store:
-    """Another instance's connection pool on the same database."""
-    return await Store.open(store.engine.url.render_as_string(hide_password=False))
 
 
 def test_advisory_keys_are_stable_and_distinct() -> None:
@@ -44,8 +40,7 @@ async def test_heartbeats_count_the_live_instances(store: Store) -> None:
     if store.single_instance:
         assert await one.heartbeat(NOW) == 1
         return
-    other_store = await second_store(store)
-    try:
+    async with other_instance(store) as other_store:
         two = Instances(other_store, live_for=LIVE)
         assert await one.heartbeat(NOW) == 1
         assert await two.heartbeat(NOW + timedelta(seconds=1)) == 2
@@ -58,8 +53,6 @@ async def test_heartbeats_count_the_live_instances(store: Store) -> None:
         async with store.engine.connect() as conn:
             rows = (await conn.execute(sa.text("SELECT id FROM instances"))).scalars().all()
         assert rows == [one.id]
-    finally:
-        await other_store.close()
 
 
 async def test_one_leader_at_a_time_and_a_new_one_when_it_dies(store: Store) -> None:
@@ -67,8 +60,7 @@ async def test_one_leader_at_a_time_and_a_new_one_when_it_dies(store: Store) -> 
     assert await mine.acquire() and await mine.check()
     if store.single_instance:
         return
-    other_store = await second_store(store)
-    try:
+    async with other_instance(store) as other_store:
         theirs = LeaderLock(other_store, "telegram-polling")
         assert not await theirs.acquire()
         assert not theirs.held
@@ -87,18 +79,15 @@ async def test_one_leader_at_a_time_and_a_new_one_when_it_dies(store: Store) -> 
         await theirs.release()
         assert await mine.acquire()
         await mine.release()
-    finally:
-        await other_store.close()
 
 
 async def test_the_same_scheduled_digest_from_two_instances_is_queued_once(store: Store) -> None:
     """Two instances run the 18:00 schedule, one at 18:07 (it was busy): the second finds the
     18:00 digest queued, even though a story arrived in between that it would have posted."""
     await seed_two_outlets(store)
-    other_store = store if store.single_instance else await second_store(store)
     destination = DestinationSettings(name="ch", platform="telegram", chat="-100123")
     period = NOW  # 18:00, the cron time both instances' jobs are for
-    try:
+    async with other_instance(store) as other_store:
         first = await post_digest(
             store,
             destination,
@@ -140,18 +129,14 @@ async def test_the_same_scheduled_digest_from_two_instances_is_queued_once(store
             )
             == 1
         )
-    finally:
-        if other_store is not store:
-            await other_store.close()
 
 
 async def test_a_story_is_never_queued_twice_to_a_destination(store: Store) -> None:
     """Digests for different minutes (a breaking lane and a schedule, or clocks apart) that
     were composed at the same time: the story goes out in one of them only."""
     await seed_two_outlets(store)
-    other_store = store if store.single_instance else await second_store(store)
     destination = DestinationSettings(name="ch", platform="telegram", chat="-100123")
-    try:
+    async with other_instance(store) as other_store:
         results = await asyncio.gather(
             post_digest(
                 store, destination, ConsoleSender(io.StringIO()), NOW, outbox=Outbox(store)
@@ -169,9 +154,6 @@ async def test_a_story_is_never_queued_twice_to_a_destination(store: Store) -> N
             keys = (await conn.execute(sa.text("SELECT DISTINCT digest_key FROM outbox"))).all()
             sent = (await conn.execute(sa.text("SELECT count(*) FROM sent_items"))).scalar_one()
         assert len(keys) == 1 and sent == 2  # one story of two outlets, recorded once each
-    finally:
-        if other_store is not store:
-            await other_store.close()
 
 
 async def test_instances_starting_together_migrate_once(
@@ -201,16 +183,12 @@ async def test_instances_starting_together_migrate_once(
 
 async def test_instances_starting_together_sync_the_configuration_once(store: Store) -> None:
     """Every instance syncs the configured feeds and topics at start-up, at the same moment."""
-    others = [store] if store.single_instance else [await second_store(store) for _ in range(2)]
     configured = [FeedSettings(url=f"https://x{n}.example/rss", name=f"م{n}") for n in range(50)]
     topics = [TopicRow(f"t{n}", f"موضوع {n}", f"Topic {n}", "theme") for n in range(50)]
-    try:
-        await asyncio.gather(*(s.sync_config_feeds(configured, NOW) for s in [store, *others]))
-        await asyncio.gather(*(s.sync_topics(topics, NOW) for s in [store, *others]))
-    finally:
-        for other in others:
-            if other is not store:
-                await other.close()
+    async with other_instance(store) as second, other_instance(store) as third:
+        stores = [store, second, third]
+        await asyncio.gather(*(s.sync_config_feeds(configured, NOW) for s in stores))
+        await asyncio.gather(*(s.sync_topics(topics, NOW) for s in stores))
     assert len(await store.list_feeds()) == 50
     async with store.engine.connect() as conn:
         assert (await conn.execute(sa.text("SELECT count(*) FROM topics"))).scalar_one() == 50
@@ -226,8 +204,7 @@ def test_a_digest_is_keyed_by_the_scheduled_time_it_is_for() -> None:
 
 
 async def test_a_refused_destination_is_stopped_once_for_every_instance(store: Store) -> None:
-    other_store = store if store.single_instance else await second_store(store)
-    try:
+    async with other_instance(store) as other_store:
         mine, theirs = Outbox(store), Outbox(other_store)
         firsts = await asyncio.gather(
             mine.stop_destination("news", "Forbidden: bot was kicked", NOW),
@@ -237,9 +214,6 @@ async def test_a_refused_destination_is_stopped_once_for_every_instance(store: S
         assert await theirs.stopped() == {"news"} == await mine.stopped()
         assert await mine.clear_stopped() == 1  # a service start tries it again
         assert await theirs.stopped() == set()
-    finally:
-        if other_store is not store:
-            await other_store.close()
 
 
 async def test_leading_confirms_a_held_lock_or_takes_a_free_one(store: Store) -> None:
@@ -247,13 +221,10 @@ async def test_leading_confirms_a_held_lock_or_takes_a_free_one(store: Store) ->
     assert await mine.lead() and await mine.lead()
     if store.single_instance:
         return
-    other_store = await second_store(store)
-    try:
+    async with other_instance(store) as other_store:
         theirs = LeaderLock(other_store, "housekeeping")
         assert not await theirs.lead()
         await mine.release()
         assert await theirs.lead()
         assert not await mine.lead()
-    finally:
         await theirs.release()
-        await other_store.close()

@@ -17,6 +17,7 @@ from digests.topics import Taxonomy
 from tests.conftest import DATA
 from tests.feedserver import FeedServer
 from tests.fixtures import STORIES, Story, rss
+from tests.test_cluster import other_instance
 
 TAXONOMY = Taxonomy.from_toml(
     (Path(__file__).parents[1] / "config" / "topics.toml").read_text(encoding="utf-8")
@@ -127,16 +128,12 @@ async def test_two_instances_put_one_event_in_one_story(
         ],
         utcnow(),
     )
-    other = await Store.open(store.engine.url.render_as_string(hide_password=False))
-    try:
-        async with Fetcher(poll_settings) as fetcher:
-            a = Pipeline(store, fetcher, poll_settings, enricher=Enricher(TAXONOMY))
-            b = Pipeline(other, fetcher, poll_settings, enricher=Enricher(TAXONOMY))
-            feed_a, feed_b = await store.list_feeds()
-            await a.poll_feeds([feed_a])
-            await asyncio.sleep(1.1)  # B looks again at most once a second
-            await b.poll_feeds([feed_b])
-    finally:
-        await other.close()
+    async with other_instance(store) as other, Fetcher(poll_settings) as fetcher:
+        a = Pipeline(store, fetcher, poll_settings, enricher=Enricher(TAXONOMY))
+        b = Pipeline(other, fetcher, poll_settings, enricher=Enricher(TAXONOMY))
+        feed_a, feed_b = await store.list_feeds()
+        await a.poll_feeds([feed_a])
+        await asyncio.sleep(1.1)  # B looks again at most once a second
+        await b.poll_feeds([feed_b])
     first, second = sorted(await store.recent_articles(), key=lambda x: x.id)
     assert first.story_id == second.story_id == first.id

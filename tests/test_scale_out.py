@@ -20,7 +20,6 @@ skipped, except under CI.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import signal
 import time
@@ -36,7 +35,7 @@ from tests.fake_slack import FakeSlack
 from tests.fake_telegram import FakeTelegram, RateLimits
 from tests.feedserver import FeedServer
 from tests.fixtures import rss
-from tests.postgres import PostgresServer
+from tests.postgres import PostgresServer, query
 from tests.test_crash import TAXONOMY, BotProcess, make_stories, wait_until
 
 FEEDS, DESTINATIONS, INSTANCES = 300, 20, 3
@@ -103,17 +102,10 @@ class Database:
     """Synchronous reads of the shared database, for the test's checks."""
 
     def __init__(self, url: str) -> None:
-        self.dsn = url.replace("postgresql+asyncpg", "postgresql")
+        self.url = url
 
     def rows(self, sql: str) -> list[Any]:
-        async def run() -> list[Any]:
-            conn = await asyncpg.connect(self.dsn)
-            try:
-                return list(await conn.fetch(sql))
-            finally:
-                await conn.close()
-
-        return asyncio.run(run())
+        return query(self.url, sql)
 
     def scalar(self, sql: str) -> Any:
         return self.rows(sql)[0][0]
