@@ -39,7 +39,7 @@ from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from digests.similarity import (
+from digests.text.stories import (
     DEFAULT_SAME_SOURCE_THRESHOLD,
     DEFAULT_THRESHOLD,
     IndexedDoc,

@@ -6,7 +6,7 @@ Run from the repository root::
 
 Data: ``../shared/eval-data/easc/easc.jsonl`` (153 articles, five human extractive summaries
 each; see that folder's README). Scoring follows the README's Arabic recipe: rouge-score's
-``RougeScorer`` with an Arabic tokenizer (``digests.arabic.tokenize``: NFKC, no tashkeel or
+``RougeScorer`` with an Arabic tokenizer (``text.arabic.tokenize``: NFKC, no tashkeel or
 tatweel, unified alef/yeh/teh marbuta/hamza carriers, ASCII digits, lower case, ``[^\\W_]+``),
 F1 of ROUGE-1/2/L against each reference, averaged over the references of a document, then
 over documents. "@refLen": whole sentences in rank order until the word count reaches the
@@ -19,7 +19,7 @@ Systems, all in one run:
 * Lead@refLen (our units): article order over the summariser's own sentences.
 * LexRank@refLen (sumy): sumy's LexRank over the same sentences, with our tokenizer, stems and
   stop words (sumy's own Arabic pipeline would need NLTK data, which is never downloaded).
-* Ours@refLen: ``digests.summarise.rank_sentences`` (EASC has no headlines: ``title=None``).
+* Ours@refLen: ``text.summarise.rank_sentences`` (EASC has no headlines: ``title=None``).
 * Lead-3 and ours with the production default (``summarise``: three sentences).
 """
 
@@ -35,8 +35,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from digests.arabic import STOPWORDS, stem, tokenize
-from digests.summarise import article_sentences, rank_sentences, summarise
+from digests.text.arabic import STOPWORDS, stem, tokenize
+from digests.text.summarise import article_sentences, rank_sentences, summarise
 
 EVAL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "eval-data"
 EASC = EVAL_DATA / "easc" / "easc.jsonl"

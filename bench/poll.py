@@ -95,16 +95,18 @@ def _serve(feeds: int, items: int, ready: Any) -> None:
 
 
 async def _poll(base: str, feeds: int, database: Path) -> dict[str, Any]:
-    from digests.fetch import Fetcher
-    from digests.pipeline import Pipeline, utcnow
-    from digests.policy import FeedSettings, PollSettings
-    from digests.store import Store, sqlite_url
+    from digests.clock import utcnow
+    from digests.ingest.fetch import Fetcher
+    from digests.ingest.pipeline import Pipeline
+    from digests.ingest.settings import FeedSettings, PollSettings
+    from digests.store import Store
+    from digests.store.database import sqlite_url
 
     settings = PollSettings(
         concurrency=32, per_host_concurrency=32, timeout_seconds=60, full_content_min_chars=0
     )
     store = await Store.open(sqlite_url(database))
-    await store.sync_config_feeds(
+    await store.feeds.sync_config(
         [FeedSettings(url=f"{base}/feed/{n}", name=f"feed {n}") for n in range(feeds)], utcnow()
     )
     passes = []
@@ -112,7 +114,7 @@ async def _poll(base: str, feeds: int, database: Path) -> dict[str, Any]:
         pipeline = Pipeline(store, fetcher, settings)
         for label in ("first", "second (304)"):
             started = time.perf_counter()
-            outcomes = await pipeline.poll_feeds(await store.list_feeds())
+            outcomes = await pipeline.poll_feeds(await store.feeds.all())
             elapsed = time.perf_counter() - started
             passes.append(
                 {

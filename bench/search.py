@@ -4,7 +4,7 @@
 
 Builds a fresh SQLite database through the real store (``insert_entries`` and
 ``save_enrichments`` with ``index_terms``), then, in a separate process that only serves
-queries, measures p50/p95 latency of ``digests.finder.find`` (FTS5 query, ranking, snippets)
+queries, measures p50/p95 latency of ``store.search.Search.find`` (FTS5 query, ranking, snippets)
 for one-word, two-word and phrase queries, and that process's peak memory. ANT texts are used
 in memory only; the database is deleted at the end.
 """
@@ -68,19 +68,22 @@ def _ant() -> list[dict[str, str]]:
 
 
 async def _build(database: Path, count: int) -> dict[str, float]:
+    from digests.ingest.settings import FeedSettings
     from digests.models import Entry
-    from digests.policy import FeedSettings
-    from digests.search import index_terms
-    from digests.store import ArticleText, Enrichment, Store, sqlite_url
+    from digests.store import Store
+    from digests.store.articles import ArticleText
+    from digests.store.database import sqlite_url
+    from digests.text.enrich import Enrichment
+    from digests.text.query import index_terms
 
     corpus = _ant()
     now = datetime(2026, 11, 29, tzinfo=UTC)
     store = await Store.open(sqlite_url(database))
     sources = sorted({r["source"] for r in corpus})
-    await store.sync_config_feeds(
+    await store.feeds.sync_config(
         [FeedSettings(url=f"https://{s.lower()}.example/rss", name=s) for s in sources], now
     )
-    feeds = {f.name: f for f in await store.list_feeds()}
+    feeds = {f.name: f for f in await store.feeds.all()}
     started = time.perf_counter()
     batch = 1000
     for start in range(0, count, batch):
@@ -100,17 +103,17 @@ async def _build(database: Path, count: int) -> dict[str, float]:
         for source, items in by_feed.items():
             # Each batch "arrives" a second later, so resampled headlines are not deduplicated.
             arrival = now + timedelta(seconds=start // batch)
-            new = await store.insert_entries(
+            new = await store.articles.insert_entries(
                 feeds[source],
                 [e for e, _ in items],
                 arrival,
                 dedup_window=timedelta(milliseconds=500),
             )
             texts = {e.guid: t for e, t in items}
-            await store.set_article_texts(
+            await store.articles.set_texts(
                 [ArticleText(a.article.id, texts[a.article.guid], "feed") for a in new]
             )
-            await store.save_enrichments(
+            await store.topics.save_enrichments(
                 [
                     Enrichment(
                         article_id=a.article.id,
@@ -123,20 +126,20 @@ async def _build(database: Path, count: int) -> dict[str, float]:
                 now,
             )
     elapsed = time.perf_counter() - started
-    stored = await store.count_articles()
+    stored = await store.articles.count()
     await store.close()
     size = sum(p.stat().st_size for p in database.parent.glob(database.name + "*"))
     return {"articles": stored, "seconds": elapsed, "size_mb": size / 2**20}
 
 
 async def _serve(database: Path, repeat: int) -> dict[str, Any]:
-    from digests.finder import find
-    from digests.store import Store, sqlite_url
+    from digests.store import Store
+    from digests.store.database import sqlite_url
 
     now = datetime(2026, 11, 29, tzinfo=UTC)
     store = await Store.open(sqlite_url(database))
     for text in QUERIES["one word"]:  # warm the page cache and the stem memo
-        await find(store, text, now=now)
+        await store.search.find(text, now=now)
     results: dict[str, Any] = {}
     for kind, texts in QUERIES.items():
         timings = []
@@ -144,7 +147,7 @@ async def _serve(database: Path, repeat: int) -> dict[str, Any]:
         for _ in range(repeat):
             for text in texts:
                 started = time.perf_counter()
-                page = await find(store, text, now=now, per_page=5)
+                page = await store.search.find(text, now=now, per_page=5)
                 timings.append((time.perf_counter() - started) * 1000)
                 hits.append(page.total)
         timings.sort()

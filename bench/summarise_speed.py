@@ -36,8 +36,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from digests.arabic import STOPWORDS, split_sentences, stem, tokenize
-from digests.summarise import summarise
+from digests.text.arabic import STOPWORDS, split_sentences, stem, tokenize
+from digests.text.summarise import summarise
 
 EVAL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "eval-data"
 ANT = EVAL_DATA / "ant-v2.1" / "ant_v2.1_4outlets.jsonl.gz"

@@ -61,14 +61,14 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")  # PTB 22 warns on every RetryAft
 import sqlalchemy as sa
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.sender import Sender
 from bot.telegram_bot import TelegramTransport
+from digests.deliver.ratelimit import Limit, RateLimiter, Rule, everything, telegram_rules
+from digests.deliver.sender import Sender
 from digests.models import Digest, DigestItem, DigestSection, Link, TopicRef
-from digests.outbox import Outbox
-from digests.ratelimit import Limit, RateLimiter, Rule, everything, telegram_rules
-from digests.render_telegram import render_telegram
-from digests.schema import outbox as outbox_table
-from digests.store import Store, sqlite_url
+from digests.render.telegram import render_telegram
+from digests.store import Store
+from digests.store.database import sqlite_url
+from digests.store.schema import outbox as outbox_table
 from tests.fake_telegram import FakeChat, FakeTelegram, parse_html
 
 CEILING = 30.0  # Telegram's overall limit, messages per second
@@ -138,7 +138,7 @@ def _digest() -> Digest:
 
 
 def _payload() -> tuple[str, int, int]:
-    """The outbox payload (one part, as ``bot.delivery.telegram_payloads`` makes it), with its
+    """The outbox payload (one part, as ``deliver.queue.payloads`` makes it), with its
     length in characters of HTML and of visible text."""
     parts = render_telegram(
         _digest(), language="ar", timezone="Asia/Riyadh", bot_username=BOT_USERNAME
@@ -269,7 +269,7 @@ async def deliver(
     with tempfile.TemporaryDirectory(prefix="bench-telegram-") as folder:
         store = await Store.open(sqlite_url(Path(folder) / "newsdigest.sqlite3"))
         try:
-            outbox = Outbox(store)
+            outbox = store.outbox
             enqueue_started = time.monotonic()
             for chat in range(1, subscribers + 1):
                 fake.add_chat(chat, "private")

@@ -24,8 +24,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from digests.keyphrases import PhraseStats, extract_keyphrases, phrase_keys
-from digests.topics import Taxonomy
+from digests.text.keyphrases import PhraseStats, extract_keyphrases, phrase_keys
+from digests.text.taxonomy import Taxonomy
 
 ROOT = Path(__file__).parents[1]
 ANT = ROOT.parent / "shared" / "eval-data" / "ant-v2.1" / "ant_v2.1_4outlets.jsonl.gz"

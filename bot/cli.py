@@ -33,26 +33,24 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from bot.commands import OpmlImport, import_opml_feeds
-from bot.config import DEFAULT_CONFIG, DestinationSettings, Settings, load_settings, redacted
-from bot.delivery import build_digest
+from bot.config import DEFAULT_CONFIG, Settings, load_settings, redacted
 from bot.logs import secret_values, setup_logging
 from bot.service import load_taxonomy, open_app, run_service
-from digests.arabic import normalise
+from digests.clock import utcnow
+from digests.compose.destination import Destination
+from digests.deliver.queue import build_digest
 from digests.errors import ExtractError, FetchError, NewsdigestError
-from digests.extract import extract_article, extract_text_lines
-from digests.fetch import Fetcher
-from digests.finder import find
-from digests.llm import LLMSettings, summarise_with_llm
-from digests.models import ExtractedArticle, Feed, PollOutcome
-from digests.opml import export_opml, parse_opml
-from digests.pipeline import utcnow
-from digests.policy import PollSettings
-from digests.render_text import render_text
-from digests.search import SearchFilters, SearchPage
-from digests.store import TopicRow
-from digests.summarise import Summary, summarise
-from digests.topics import KINDS, promote, to_toml_entry
+from digests.ingest.extract import extract_article, extract_text_lines
+from digests.ingest.fetch import Fetcher
+from digests.ingest.llm import LLMSettings, summarise_with_llm
+from digests.ingest.opml import OpmlImport, export_opml, import_opml_feeds, parse_opml
+from digests.ingest.settings import PollSettings
+from digests.models import ExtractedArticle, Feed, PollOutcome, TopicRow
+from digests.render.text import render_text
+from digests.text.arabic import normalise
+from digests.text.query import SearchFilters, SearchPage
+from digests.text.summarise import Summary, summarise
+from digests.text.taxonomy import KINDS, promote, to_toml_entry
 
 __all__ = ["main"]
 
@@ -178,7 +176,7 @@ def _poll(args: argparse.Namespace) -> int:
 
     async def poll() -> list[PollOutcome]:
         async with open_app(settings) as app:
-            feeds = await app.store.list_feeds(include_paused=False)
+            feeds = await app.store.feeds.all(include_paused=False)
             with Progress(
                 TextColumn("polling feeds"),
                 BarColumn(),
@@ -236,13 +234,9 @@ def _digest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _destination(settings: Settings, name: str | None) -> DestinationSettings:
+def _destination(settings: Settings, name: str | None) -> Destination:
     if name is None:
-        return (
-            settings.destinations[0]
-            if settings.destinations
-            else DestinationSettings(name="console")
-        )
+        return settings.destinations[0] if settings.destinations else Destination(name="console")
     for destination in settings.destinations:
         if destination.name == name:
             return destination
@@ -323,7 +317,7 @@ def _topics_list(args: argparse.Namespace) -> int:
     async def run() -> list[tuple[TopicRow, int]]:
         async with open_app(settings, polling=False) as app:
             origin = "keyphrase" if args.keyphrases else None
-            return await app.store.topic_counts(origin=origin, limit=args.limit)
+            return await app.store.topics.counts(origin=origin, limit=args.limit)
 
     table = Table(title="topics")
     for column in ("slug", "name", "kind", "articles"):
@@ -348,9 +342,9 @@ def _topics_promote(args: argparse.Namespace) -> int:
             settings, polling=False
         ) as app:  # re-reads the taxonomy and syncs the new topic
             moved = 0
-            for found in await app.store.list_topics(origin="keyphrase"):
+            for found in await app.store.topics.all(origin="keyphrase"):
                 if normalise(found.name_ar) == normalise(args.phrase):
-                    moved += await app.store.move_topic(found.slug, topic.slug)
+                    moved += await app.store.topics.move(found.slug, topic.slug)
             return moved
 
     moved = asyncio.run(run())
@@ -373,8 +367,7 @@ def _search(args: argparse.Namespace) -> int:
 
     async def run() -> SearchPage:
         async with open_app(settings, polling=False) as app:
-            return await find(
-                app.store,
+            return await app.store.search.find(
                 " ".join(args.query),
                 now=utcnow(),
                 filters=filters,
@@ -413,7 +406,7 @@ def _feeds_list(args: argparse.Namespace) -> int:
 
     async def run() -> list[Feed]:
         async with open_app(settings, polling=False) as app:
-            return await app.store.list_feeds()
+            return await app.store.feeds.all()
 
     every = asyncio.run(run())
     table = Table(title="feeds")
@@ -455,7 +448,7 @@ def _feeds_export(args: argparse.Namespace) -> int:
 
     async def run() -> list[Feed]:
         async with open_app(settings, polling=False) as app:
-            return await app.store.list_feeds()
+            return await app.store.feeds.all()
 
     every = asyncio.run(run())
     document = export_opml(every, "newsdigest feeds", created=utcnow())

@@ -4,57 +4,70 @@ The file (TOML) holds everything but secrets; secrets come only from environment
 (or a ``.env`` file beside the working directory, which never overrides the real environment)
 and are typed ``SecretStr`` so that ``repr()`` and ``check-config`` never show them.
 
+Settings reach the rest of the program one way: as plain frozen dataclasses, validated once,
+here, straight from the file. Each section is declared once, with its defaults, constraints
+and help text, beside the code that consumes it: the core's sections in ``digests``
+(``PollSettings`` and ``FeedSettings`` in ``ingest.settings``, ``TopicSettings`` in
+``text.enrich``, ``HealthSettings`` in ``ingest.health``, ``LLMSettings`` in ``ingest.llm``,
+``Destination`` in ``compose.destination``), the application's own sections below. Pydantic
+reads their ``Field`` annotations when it validates the file; nothing is validated again
+later, and nothing derived from the file is built twice.
+
 Every key is validated at start-up. A refused value raises ``ConfigError`` with one line per
 problem naming the file, the key, the value and what is allowed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
 import tomllib
+import typing
 from collections.abc import Mapping
-from datetime import timedelta
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any, Literal
 
 from apscheduler.triggers.cron import CronTrigger
 from dotenv import dotenv_values
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     SecretStr,
     ValidationError,
-    field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 
-from digests.digest import DigestChoices
-from digests.enrich import EnrichSettings
+from digests.compose.destination import Destination
 from digests.errors import ConfigError
-from digests.llm import LLMSettings
-from digests.policy import FeedSettings, PollSettings
-from digests.store import sqlite_url
+from digests.ingest.health import HealthSettings
+from digests.ingest.llm import LLMSettings
+from digests.ingest.settings import FeedSettings, PollSettings
+from digests.store.database import sqlite_url
+from digests.text.enrich import TopicSettings
 
 __all__ = [
     "DEFAULT_CONFIG",
     "ENV_SECRETS",
+    "AdminSettings",
     "DeliverySettings",
-    "DestinationSettings",
-    "HealthSettings",
+    "LogSettings",
     "OpsSettings",
     "Secrets",
     "Settings",
     "SlackSettings",
     "StorageSettings",
+    "SummarySettings",
     "TelegramSettings",
-    "TopicsSettings",
     "load_settings",
     "redacted",
     "reference_markdown",
+    "setting_fields",
 ]
 
 DEFAULT_CONFIG = Path("config/newsdigest.toml")
@@ -71,344 +84,248 @@ ENV_SECRETS = {
 }
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+def _webhook_secret(value: SecretStr | None) -> SecretStr | None:
+    if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+        raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    return value
 
 
-class StorageSettings(_Section):
+@dataclass(frozen=True, slots=True)
+class StorageSettings:
     """Where data lives."""
 
-    data_dir: Path = Field(
-        Path("data"),
-        description="Folder for the SQLite database (relative paths are relative to the "
-        "working directory). Ignored when NEWSDIGEST_DATABASE_URL is set.",
-    )
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    data_dir: Annotated[
+        Path,
+        Field(
+            description="Folder for the SQLite database (relative paths are relative to the "
+            "working directory). Ignored when NEWSDIGEST_DATABASE_URL is set."
+        ),
+    ] = Path("data")
 
 
-class DestinationSettings(_Section):
-    """A place digests are posted to, on a schedule."""
-
-    name: str = Field(
-        pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$",
-        description="Unique name (lower-case letters, digits, - and _).",
-    )
-    platform: Literal["console", "telegram", "slack"] = Field(
-        "console",
-        description="Where to post: console prints to the terminal; telegram and slack post "
-        "to `chat`.",
-    )
-    chat: str | None = Field(
-        None,
-        description="Telegram: the chat id (-100… for channels and groups) or @channelname; "
-        "Slack: the channel id (C…).",
-        pattern=r"^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31}|[CGD][A-Z0-9]{6,20})$",
-    )
-    thread_id: int | None = Field(
-        None, ge=1, description="Telegram: the forum topic (message_thread_id) to post in."
-    )
-    slack_threads: bool = Field(
-        False,
-        description="Slack: post a heading message with each story as a reply in its thread.",
-    )
-    schedule: str = Field(
-        "0 8,20 * * *",
-        description="When to post, as a 5-field cron expression (minute hour day month weekday).",
-    )
-    timezone: str = Field("Asia/Riyadh", description="IANA time zone of the schedule.")
-    max_items: int = Field(20, ge=1, le=200, description="Most stories in one digest.")
-    summary_sentences: int = Field(
-        2, ge=1, le=6, description="Most sentences in the summary of one story."
-    )
-    summary_chars: int = Field(
-        280, ge=40, le=2000, description="Longest summary of one story, in characters."
-    )
-    topics: tuple[str, ...] = Field(
-        (), description="Only stories with one of these topic slugs (empty: every story)."
-    )
-    exclude_topics: tuple[str, ...] = Field(
-        (), description="Never stories with one of these topic slugs."
-    )
-    sources: tuple[str, ...] = Field(
-        (), description="Only articles from these feed names (empty: every feed)."
-    )
-    breaking_topics: tuple[str, ...] = Field(
-        (),
-        description="Breaking lane: stories on these topic slugs are posted as soon as they "
-        "arrive instead of waiting for the schedule (empty: no breaking lane).",
-    )
-    empty_digest: Literal["skip", "notice"] = Field(
-        "skip",
-        description="What an empty period posts: nothing (skip) or a short no-news line.",
-    )
-    language: Literal["ar", "en"] = Field("ar", description="Language of the digest's labels.")
-    lookback_hours: int = Field(
-        24,
-        ge=1,
-        le=24 * 30,
-        description="Oldest article (by arrival) a digest may include; bounds the first digest.",
-    )
-    digest_on_start: bool = Field(
-        False, description="Also post a digest right after the first poll when the bot starts."
-    )
-
-    def choices(self, *, breaking: bool = False) -> DigestChoices:
-        """What the composer needs of this destination (the breaking lane's when asked)."""
-        return DigestChoices(
-            max_items=self.max_items,
-            summary_sentences=self.summary_sentences,
-            summary_chars=self.summary_chars,
-            topics=frozenset(self.breaking_topics if breaking else self.topics),
-            exclude_topics=frozenset(self.exclude_topics),
-            sources=frozenset(self.sources),
-        )
-
-    @model_validator(mode="after")
-    def _target(self) -> DestinationSettings:
-        if self.platform != "console" and self.chat is None:
-            raise ValueError(f"destination {self.name!r} posts to {self.platform}: set its chat")
-        slack_id = self.chat is not None and self.chat[:1] in "CGD"
-        if self.platform == "slack" and not slack_id:
-            raise ValueError(f"destination {self.name!r}: a Slack chat is a channel id (C…)")
-        if self.platform == "telegram" and slack_id:
-            raise ValueError(f"destination {self.name!r}: a Telegram chat is an id or @name")
-        return self
-
-    @field_validator("schedule")
-    @classmethod
-    def _cron(cls, value: str) -> str:
-        try:
-            CronTrigger.from_crontab(value)
-        except ValueError as exc:
-            raise ValueError(f"not a valid 5-field cron expression ({exc})") from None
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("not an IANA time zone name such as Asia/Riyadh or UTC") from None
-        return value
-
-
-class TopicsSettings(_Section):
-    """Topics, stories and related articles."""
-
-    taxonomy_file: Path = Field(
-        Path("topics.toml"),
-        description="The topic taxonomy (TOML); a relative path is relative to the folder of "
-        "the configuration file.",
-    )
-    story_window_hours: int = Field(
-        48, ge=1, le=24 * 14, description="Articles this close in time can be one story."
-    )
-    related_window_days: int = Field(
-        14, ge=1, le=90, description="How far back related earlier articles are looked for."
-    )
-    related_per_article: int = Field(
-        3, ge=0, le=10, description="Related earlier articles stored per article."
-    )
-    keyphrases_per_article: int = Field(
-        6, ge=0, le=20, description="Automatic keyphrase topics kept per article."
-    )
-
-    def enrich_settings(self) -> EnrichSettings:
-        """What the enricher needs of these settings."""
-        return EnrichSettings(
-            story_window=timedelta(hours=self.story_window_hours),
-            related_window=timedelta(days=self.related_window_days),
-            related_per_article=self.related_per_article,
-            keyphrases_per_article=self.keyphrases_per_article,
-        )
-
-
-class SummarySettings(_Section):
+@dataclass(frozen=True, slots=True)
+class SummarySettings:
     """How articles are summarised: extractive always; a language model optionally."""
 
-    llm: LLMSettings | None = Field(
-        None,
-        description="An OpenAI-compatible chat API that writes summaries ([summary.llm]; off "
-        "when absent). Its key comes from NEWSDIGEST_LLM_API_KEY. On any error, timeout, "
-        "over-long or non-Arabic answer the extractive summary is used and the reason kept.",
-    )
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    llm: Annotated[
+        LLMSettings | None,
+        Field(
+            description="An OpenAI-compatible chat API that writes summaries ([summary.llm]; off "
+            "when absent). Its key comes from NEWSDIGEST_LLM_API_KEY. On any error, timeout, "
+            "over-long or non-Arabic answer the extractive summary is used and the reason kept."
+        ),
+    ] = None
 
 
-class TelegramSettings(_Section):
+@dataclass(frozen=True, slots=True)
+class TelegramSettings:
     """The Telegram bot (on when TELEGRAM_BOT_TOKEN is set)."""
 
-    base_url: str = Field(
-        "https://api.telegram.org/bot",
-        description="Bot API base URL (the token and method are appended); change it for a "
-        "self-hosted Bot API server.",
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    base_url: Annotated[
+        str,
+        Field(
+            description="Bot API base URL (the token and method are appended); change it for a "
+            "self-hosted Bot API server."
+        ),
+    ] = "https://api.telegram.org/bot"
+    base_file_url: Annotated[str, Field(description="Bot API file base URL.")] = (
+        "https://api.telegram.org/file/bot"
     )
-    base_file_url: str = Field(
-        "https://api.telegram.org/file/bot", description="Bot API file base URL."
+    admin_ids: Annotated[
+        tuple[int, ...], Field(description="Telegram user ids allowed to run admin commands.")
+    ] = ()
+    admin_chat_id: Annotated[
+        int | None,
+        Field(
+            description="A chat whose administrators are admins too; admin notices are posted "
+            "there."
+        ),
+    ] = None
+    mode: Annotated[
+        Literal["polling", "webhook"],
+        Field(
+            description="How updates arrive: long polling, or a webhook Telegram calls (needs "
+            "webhook_url and TELEGRAM_WEBHOOK_SECRET)."
+        ),
+    ] = "polling"
+    webhook_url: Annotated[
+        str | None,
+        Field(
+            description="Webhook mode: the public https URL Telegram posts updates to (your "
+            "reverse proxy forwards it to webhook_listen:webhook_port/webhook_path)."
+        ),
+    ] = None
+    webhook_listen: Annotated[str, Field(description="Webhook mode: address to listen on.")] = (
+        "127.0.0.1"
     )
-    admin_ids: tuple[int, ...] = Field(
-        (), description="Telegram user ids allowed to run admin commands."
-    )
-    admin_chat_id: int | None = Field(
-        None,
-        description="A chat whose administrators are admins too; admin notices are posted there.",
-    )
-    mode: Literal["polling", "webhook"] = Field(
-        "polling",
-        description="How updates arrive: long polling, or a webhook Telegram calls (needs "
-        "webhook_url and TELEGRAM_WEBHOOK_SECRET).",
-    )
-    webhook_url: str | None = Field(
-        None,
-        description="Webhook mode: the public https URL Telegram posts updates to (your "
-        "reverse proxy forwards it to webhook_listen:webhook_port/webhook_path).",
-    )
-    webhook_listen: str = Field("127.0.0.1", description="Webhook mode: address to listen on.")
-    webhook_port: int = Field(8443, ge=1, le=65535, description="Webhook mode: port.")
-    webhook_path: str = Field("telegram", description="Webhook mode: URL path to serve.")
-    leader_retry_seconds: float = Field(
-        5.0,
-        gt=0,
-        le=300,
-        description="Polling mode with several instances (PostgreSQL): how often an instance "
-        "that is not the leader tries to become it, and the leader checks it still is. Only "
-        "the leader calls getUpdates; another takes over within about this long when it dies.",
-    )
-    poll_timeout_seconds: int = Field(
-        25, ge=0, le=50, description="Long-polling timeout of getUpdates."
-    )
-    personal_digests: bool = Field(
-        True, description="Send subscribers their personal digest at the time they chose."
-    )
+    webhook_port: Annotated[int, Field(ge=1, le=65535, description="Webhook mode: port.")] = 8443
+    webhook_path: Annotated[str, Field(description="Webhook mode: URL path to serve.")] = "telegram"
+    leader_retry_seconds: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=300,
+            description="Polling mode with several instances (PostgreSQL): how often an instance "
+            "that is not the leader tries to become it, and the leader checks it still is. Only "
+            "the leader calls getUpdates; another takes over within about this long when it dies.",
+        ),
+    ] = 5.0
+    poll_timeout_seconds: Annotated[
+        int, Field(ge=0, le=50, description="Long-polling timeout of getUpdates.")
+    ] = 25
+    personal_digests: Annotated[
+        bool, Field(description="Send subscribers their personal digest at the time they chose.")
+    ] = True
 
 
-class SlackSettings(_Section):
+@dataclass(frozen=True, slots=True)
+class SlackSettings:
     """The Slack app (on when SLACK_BOT_TOKEN is set)."""
 
-    base_url: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
-    mode: Literal["socket", "http"] = Field(
-        "socket",
-        description="How events arrive: Socket Mode (SLACK_APP_TOKEN) or HTTP requests signed "
-        "with SLACK_SIGNING_SECRET.",
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    base_url: Annotated[str, Field(description="Slack Web API base URL.")] = (
+        "https://slack.com/api/"
     )
-    http_listen: str = Field("127.0.0.1", description="HTTP mode: address to listen on.")
-    http_port: int = Field(3000, ge=1, le=65535, description="HTTP mode: port.")
-    http_path: str = Field("/slack/events", description="HTTP mode: request URL path.")
-    admin_ids: tuple[str, ...] = Field(
-        (), description="Slack user ids allowed to run admin subcommands."
-    )
-    admin_channel: str | None = Field(
-        None, description="A channel id for admin notices (a destination that stopped)."
-    )
+    mode: Annotated[
+        Literal["socket", "http"],
+        Field(
+            description="How events arrive: Socket Mode (SLACK_APP_TOKEN) or HTTP requests signed "
+            "with SLACK_SIGNING_SECRET."
+        ),
+    ] = "socket"
+    http_listen: Annotated[str, Field(description="HTTP mode: address to listen on.")] = "127.0.0.1"
+    http_port: Annotated[int, Field(ge=1, le=65535, description="HTTP mode: port.")] = 3000
+    http_path: Annotated[str, Field(description="HTTP mode: request URL path.")] = "/slack/events"
+    admin_ids: Annotated[
+        tuple[str, ...], Field(description="Slack user ids allowed to run admin subcommands.")
+    ] = ()
+    admin_channel: Annotated[
+        str | None,
+        Field(description="A channel id for admin notices (a destination that stopped)."),
+    ] = None
 
 
-class OpsSettings(_Section):
+@dataclass(frozen=True, slots=True)
+class OpsSettings:
     """Operations: the health and metrics endpoint, and the log format."""
 
-    listen: str = Field("127.0.0.1", description="Address of the /healthz and /metrics server.")
-    port: int = Field(
-        9108, ge=0, le=65535, description="Port of the /healthz and /metrics server (0: off)."
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    listen: Annotated[str, Field(description="Address of the /healthz and /metrics server.")] = (
+        "127.0.0.1"
     )
-    json_logs: bool = Field(False, description="Write logs as JSON lines instead of text.")
-
-
-class HealthSettings(_Section):
-    """When admins hear about failing feeds."""
-
-    feed_failing_minutes: int = Field(
-        360,
-        ge=1,
-        le=60 * 24 * 30,
-        description="Tell the admins when a feed has been failing this long (and again when it "
-        "recovers).",
-    )
-    outage_share: float = Field(
-        0.8,
-        gt=0,
-        le=1,
-        description="When at least this share of the feeds polled in one pass fail, it is "
-        "treated as our own network outage: no feed is reported broken for it.",
+    port: Annotated[
+        int, Field(ge=0, le=65535, description="Port of the /healthz and /metrics server (0: off).")
+    ] = 9108
+    json_logs: Annotated[bool, Field(description="Write logs as JSON lines instead of text.")] = (
+        False
     )
 
 
-class DeliverySettings(_Section):
+@dataclass(frozen=True, slots=True)
+class DeliverySettings:
     """How long news may wait in the outbox, and how long shutdown waits for sends."""
 
-    max_age_minutes: int = Field(
-        720,
-        ge=1,
-        le=60 * 24 * 7,
-        description="A message waiting longer than this is dropped (logged and counted) "
-        "instead of being posted late.",
-    )
-    shutdown_grace_seconds: float = Field(
-        10.0, ge=0, le=300, description="How long shutdown waits for sends in flight."
-    )
-    lease_seconds: int = Field(
-        120,
-        ge=5,
-        le=3600,
-        description="How long a message part being sent stays reserved for the instance "
-        "sending it. With several instances, a killed instance's parts are sent by another "
-        "one after this; keep it longer than a send plus any rate-limit wait. (One instance "
-        "on SQLite hands its parts back at once on restart.)",
-    )
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    max_age_minutes: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=60 * 24 * 7,
+            description="A message waiting longer than this is dropped (logged and counted) "
+            "instead of being posted late.",
+        ),
+    ] = 720
+    shutdown_grace_seconds: Annotated[
+        float, Field(ge=0, le=300, description="How long shutdown waits for sends in flight.")
+    ] = 10.0
+    lease_seconds: Annotated[
+        int,
+        Field(
+            ge=5,
+            le=3600,
+            description="How long a message part being sent stays reserved for the instance "
+            "sending it. With several instances, a killed instance's parts are sent by another "
+            "one after this; keep it longer than a send plus any rate-limit wait. (One instance "
+            "on SQLite hands its parts back at once on restart.)",
+        ),
+    ] = 120
 
 
-class AdminSettings(_Section):
+@dataclass(frozen=True, slots=True)
+class AdminSettings:
     """What admins may do from chat."""
 
-    allow_private_feed_urls: bool = Field(
-        False,
-        description="Allow /addfeed URLs that resolve to private, loopback or link-local "
-        "addresses (off: such feeds are refused).",
-    )
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    allow_private_feed_urls: Annotated[
+        bool,
+        Field(
+            description="Allow /addfeed URLs that resolve to private, loopback or link-local "
+            "addresses (off: such feeds are refused)."
+        ),
+    ] = False
 
 
-class LogSettings(_Section):
+@dataclass(frozen=True, slots=True)
+class LogSettings:
     """What the logs show."""
 
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
-        "INFO", description="Lowest level logged."
-    )
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    level: Annotated[
+        Literal["DEBUG", "INFO", "WARNING", "ERROR"], Field(description="Lowest level logged.")
+    ] = "INFO"
 
 
-class Secrets(_Section):
+@dataclass(frozen=True, slots=True)
+class Secrets:
     """Credentials, from the environment only; each is optional until its feature is used."""
 
-    database_url: SecretStr | None = Field(
-        None, description="NEWSDIGEST_DATABASE_URL: SQLAlchemy URL of an external database."
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    database_url: Annotated[
+        SecretStr | None,
+        Field(description="NEWSDIGEST_DATABASE_URL: SQLAlchemy URL of an external database."),
+    ] = None
+    telegram_bot_token: Annotated[SecretStr | None, Field(description="TELEGRAM_BOT_TOKEN.")] = None
+    telegram_webhook_secret: Annotated[
+        SecretStr | None,
+        AfterValidator(_webhook_secret),
+        Field(
+            description="TELEGRAM_WEBHOOK_SECRET: the secret_token Telegram sends with every "
+            "webhook call (1-256 of A-Z a-z 0-9 _ -); calls without it are refused."
+        ),
+    ] = None
+    slack_bot_token: Annotated[SecretStr | None, Field(description="SLACK_BOT_TOKEN (xoxb-…).")] = (
+        None
     )
-    telegram_bot_token: SecretStr | None = Field(None, description="TELEGRAM_BOT_TOKEN.")
-    telegram_webhook_secret: SecretStr | None = Field(
-        None,
-        description="TELEGRAM_WEBHOOK_SECRET: the secret_token Telegram sends with every "
-        "webhook call (1-256 of A-Z a-z 0-9 _ -); calls without it are refused.",
+    slack_app_token: Annotated[SecretStr | None, Field(description="SLACK_APP_TOKEN (xapp-…).")] = (
+        None
     )
-
-    @field_validator("telegram_webhook_secret")
-    @classmethod
-    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not re.fullmatch(
-            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
-        ):
-            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
-        return value
-
-    slack_bot_token: SecretStr | None = Field(None, description="SLACK_BOT_TOKEN (xoxb-…).")
-    slack_app_token: SecretStr | None = Field(None, description="SLACK_APP_TOKEN (xapp-…).")
-    slack_signing_secret: SecretStr | None = Field(None, description="SLACK_SIGNING_SECRET.")
-    llm_api_key: SecretStr | None = Field(None, description="NEWSDIGEST_LLM_API_KEY.")
+    slack_signing_secret: Annotated[
+        SecretStr | None, Field(description="SLACK_SIGNING_SECRET.")
+    ] = None
+    llm_api_key: Annotated[SecretStr | None, Field(description="NEWSDIGEST_LLM_API_KEY.")] = None
 
 
-class Settings(_Section):
-    """The whole configuration."""
+class Settings(BaseModel):
+    """The whole configuration: the sections, the feeds, the destinations and the secrets."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     storage: StorageSettings = Field(default_factory=StorageSettings, description="Storage.")
     poll: PollSettings = Field(default_factory=PollSettings, description="Feed polling.")
     log: LogSettings = Field(default_factory=LogSettings, description="Logging.")
-    topics: TopicsSettings = Field(
-        default_factory=TopicsSettings, description="Topics and stories."
-    )
+    topics: TopicSettings = Field(default_factory=TopicSettings, description="Topics and stories.")
     summary: SummarySettings = Field(default_factory=SummarySettings, description="Summaries.")
     telegram: TelegramSettings = Field(
         default_factory=TelegramSettings, description="The Telegram bot."
@@ -419,7 +336,7 @@ class Settings(_Section):
     health: HealthSettings = Field(default_factory=HealthSettings, description="Feed health.")
     delivery: DeliverySettings = Field(default_factory=DeliverySettings, description="Delivery.")
     feeds: tuple[FeedSettings, ...] = Field((), description="The feeds to poll.")
-    destinations: tuple[DestinationSettings, ...] = Field((), description="Where digests go.")
+    destinations: tuple[Destination, ...] = Field((), description="Where digests go.")
     secrets: Secrets = Field(default_factory=Secrets, description="From the environment.")
 
     @model_validator(mode="after")
@@ -434,6 +351,14 @@ class Settings(_Section):
                     key = "url" if label == "feeds" else "name"
                     raise ValueError(f"{label}[{index}].{key} {value!r} appears twice")
                 seen.add(value)
+        return self
+
+    @model_validator(mode="after")
+    def _destinations(self) -> Settings:
+        for index, destination in enumerate(self.destinations):
+            problem = _destination_problem(destination)
+            if problem is not None:
+                raise ValueError(f"destinations[{index}]{problem}")
         return self
 
     @model_validator(mode="after")
@@ -454,10 +379,7 @@ class Settings(_Section):
         if self.secrets.slack_bot_token is not None:
             needed = {
                 "socket": ("slack_app_token", "SLACK_APP_TOKEN"),
-                "http": (
-                    "slack_signing_secret",
-                    "SLACK_SIGNING_SECRET",
-                ),
+                "http": ("slack_signing_secret", "SLACK_SIGNING_SECRET"),
             }[self.slack.mode]
             if getattr(self.secrets, needed[0]) is None:
                 raise ValueError(f"slack.mode = {self.slack.mode} needs {needed[1]}")
@@ -480,6 +402,25 @@ class Settings(_Section):
         return sqlite_url(self.storage.data_dir / "newsdigest.sqlite3")
 
 
+def _destination_problem(destination: Destination) -> str | None:
+    """What is wrong with a configured destination beyond single fields: its schedule (the
+    scheduler's own parser decides) and where it posts. The text follows ``destinations[i]``."""
+    try:
+        CronTrigger.from_crontab(destination.schedule)
+    except ValueError as exc:
+        value = json.dumps(destination.schedule, ensure_ascii=False)
+        return f".schedule = {value}: not a valid 5-field cron expression ({exc})"
+    name = destination.name
+    if destination.platform != "console" and destination.chat is None:
+        return f": destination {name!r} posts to {destination.platform}: set its chat"
+    slack_id = destination.chat is not None and destination.chat[:1] in "CGD"
+    if destination.platform == "slack" and not slack_id:
+        return f": destination {name!r}: a Slack chat is a channel id (C…)"
+    if destination.platform == "telegram" and slack_id:
+        return f": destination {name!r}: a Telegram chat is an id or @name"
+    return None
+
+
 def load_settings(
     path: Path = DEFAULT_CONFIG,
     environ: Mapping[str, str] | None = None,
@@ -488,7 +429,8 @@ def load_settings(
 ) -> Settings:
     """Read and validate ``path`` plus the secrets in ``environ`` (default: the process's).
 
-    Raises ``ConfigError`` naming the file, key, value and rule of every refused value.
+    A relative ``topics.taxonomy_file`` is taken relative to the folder of ``path``. Raises
+    ``ConfigError`` naming the file, key, value and rule of every refused value.
     """
     environment: dict[str, str] = {}
     if dotenv is not None and dotenv.is_file():
@@ -519,16 +461,25 @@ def load_settings(
             )
         if environment.get("NEWSDIGEST_LLM_API_KEY"):
             llm["api_key"] = environment["NEWSDIGEST_LLM_API_KEY"]
+    _resolve_taxonomy_file(raw, path.parent)
     try:
-        settings = Settings.model_validate(raw)
+        return Settings.model_validate(raw)
     except ValidationError as exc:
         problems = (_describe(path, raw, error) for error in exc.errors())
         raise ConfigError("\n".join(problems)) from None
-    taxonomy = settings.topics.taxonomy_file
-    if not taxonomy.is_absolute():
-        topics = settings.topics.model_copy(update={"taxonomy_file": path.parent / taxonomy})
-        settings = settings.model_copy(update={"topics": topics})
-    return settings
+
+
+def _resolve_taxonomy_file(raw: dict[str, Any], folder: Path) -> None:
+    """Write the taxonomy file's path, relative to ``folder`` when relative, into ``raw``."""
+    topics = raw.setdefault("topics", {})
+    if not isinstance(topics, dict):
+        return  # refused by validation, with the key named
+    default = next(
+        f.default for f in dataclasses.fields(TopicSettings) if f.name == "taxonomy_file"
+    )
+    value = topics.get("taxonomy_file", default)
+    if isinstance(value, str | Path) and not Path(value).is_absolute():
+        topics["taxonomy_file"] = str(folder / value)
 
 
 def _describe(path: Path, raw: Mapping[str, Any], error: Any) -> str:
@@ -538,10 +489,10 @@ def _describe(path: Path, raw: Mapping[str, Any], error: Any) -> str:
         return f"{path}: environment variable {variable}: {error['msg']}"
     key = _dotted(location) or "(top level)"
     kind = error["type"]
-    if kind == "extra_forbidden":
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         allowed = _allowed_keys(location[:-1])
         return f"{path}: {key}: unknown key; allowed here: {', '.join(allowed)}"
-    if kind == "missing":
+    if kind in ("missing", "missing_argument"):
         return f"{path}: {key}: required key is missing"
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind == "value_error" and not location:
@@ -558,14 +509,43 @@ def _dotted(location: tuple[Any, ...]) -> str:
 
 
 def _allowed_keys(location: tuple[Any, ...]) -> list[str]:
-    model: Any = Settings
+    section: Any = Settings
     for part in location:
         if isinstance(part, int):
             continue
-        annotation = model.model_fields[part].annotation
-        args = getattr(annotation, "__args__", ())
-        model = args[0] if args else annotation
-    return sorted(k for k in model.model_fields if k != "secrets")
+        section = _section_type(_field_types(section)[part])
+    return sorted(k for k in _field_types(section) if k != "secrets")
+
+
+def _field_types(section: Any) -> dict[str, Any]:
+    if isinstance(section, type) and issubclass(section, BaseModel):
+        return {name: info.annotation for name, info in section.model_fields.items()}
+    return typing.get_type_hints(section)
+
+
+def _section_type(annotation: Any) -> Any:
+    """The dataclass a section's annotation names (inside ``tuple[X, ...]`` or ``X | None``)."""
+    for arg in (annotation, *typing.get_args(annotation)):
+        if dataclasses.is_dataclass(arg):
+            return arg
+    return annotation
+
+
+def setting_fields(section: type) -> list[tuple[str, FieldInfo, Any]]:
+    """Each key of a settings dataclass: its name, its ``Field`` (constraints, help text) and
+    its default (``dataclasses.MISSING`` when required)."""
+    hints = typing.get_type_hints(section, include_extras=True)
+    out = []
+    for item in dataclasses.fields(section):
+        info = next(
+            (m for m in typing.get_args(hints[item.name])[1:] if isinstance(m, FieldInfo)),
+            FieldInfo(),
+        )
+        default = item.default
+        if item.default_factory is not dataclasses.MISSING:
+            default = item.default_factory()
+        out.append((item.name, info, default))
+    return out
 
 
 def redacted(settings: Settings) -> dict[str, Any]:
@@ -588,11 +568,11 @@ def reference_markdown() -> str:
 
     ``docs/configuration.md`` embeds this text; a test keeps the two identical.
     """
-    sections: list[tuple[str, type[BaseModel], str]] = [
+    sections: list[tuple[str, type, str]] = [
         ("storage", StorageSettings, "[storage]"),
         ("poll", PollSettings, "[poll]"),
         ("log", LogSettings, "[log]"),
-        ("topics", TopicsSettings, "[topics]"),
+        ("topics", TopicSettings, "[topics]"),
         ("telegram", TelegramSettings, "[telegram]"),
         ("slack", SlackSettings, "[slack]"),
         ("admin", AdminSettings, "[admin]"),
@@ -601,21 +581,21 @@ def reference_markdown() -> str:
         ("delivery", DeliverySettings, "[delivery]"),
         ("summary.llm", LLMSettings, "[summary.llm] (optional: summaries by a language model)"),
         ("feeds", FeedSettings, "[[feeds]] (one table per feed)"),
-        ("destinations", DestinationSettings, "[[destinations]] (one table per destination)"),
+        ("destinations", Destination, "[[destinations]] (one table per destination)"),
     ]
     lines: list[str] = []
-    for name, model, heading in sections:
+    for name, section, heading in sections:
         lines += [f"### `{heading}`", "", "| key | default | meaning |", "|---|---|---|"]
-        for key, field in model.model_fields.items():
+        for key, info, default in setting_fields(section):
             if key == "api_key":
                 continue  # a secret: from the environment, listed below
-            default = "required" if field.is_required() else f"`{_toml_value(field.default)}`"
-            lines.append(f"| `{name}.{key}` | {default} | {field.description} |")
+            shown = "required" if default is dataclasses.MISSING else f"`{_toml_value(default)}`"
+            lines.append(f"| `{name}.{key}` | {shown} | {info.description} |")
         lines.append("")
     lines += ["### Environment variables (secrets)", "", "| variable | meaning |", "|---|---|"]
     for variable, field_name in ENV_SECRETS.items():
-        description = Secrets.model_fields[field_name].description or ""
-        lines.append(f"| `{variable}` | {description.split(': ', 1)[-1]} |")
+        description = next(i.description for k, i, _ in setting_fields(Secrets) if k == field_name)
+        lines.append(f"| `{variable}` | {(description or '').split(': ', 1)[-1]} |")
     return "\n".join(lines) + "\n"
 
 

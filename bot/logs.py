@@ -14,15 +14,19 @@ record is formatted, and the formatted line is checked once more.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote, unquote, urlsplit
 
-from pydantic import BaseModel, SecretStr
+from pydantic import SecretStr
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 __all__ = [
     "CONTEXT_KEYS",
@@ -150,14 +154,14 @@ class JsonFormatter(logging.Formatter):
         return self._redactor.redact(line) if self._redactor else line
 
 
-def secret_values(secrets: BaseModel) -> list[str]:
+def secret_values(secrets: DataclassInstance) -> list[str]:
     """Every secret value held by ``secrets`` (``Settings.secrets``), for ``setup_logging``.
 
     Each ``SecretStr`` field that is set counts; for a database URL its password counts too
     (a driver may log the URL without it, or the password alone).
     """
     values: list[str] = []
-    for _, value in secrets:
+    for value in (getattr(secrets, f.name) for f in dataclasses.fields(secrets)):
         if not isinstance(value, SecretStr):
             continue
         text = value.get_secret_value()

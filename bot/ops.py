@@ -24,10 +24,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.config import OpsSettings
 from digests import metrics
+from digests.clock import utcnow
 from digests.errors import ConfigError
-from digests.outbox import Outbox
-from digests.pipeline import utcnow
 from digests.store import Store
+from digests.store.outbox import Outbox
 
 __all__ = ["OpsServer"]
 

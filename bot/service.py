@@ -26,19 +26,21 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.config import DestinationSettings, Settings
-from bot.delivery import ConsoleSender, post_digest
-from bot.messaging import Messaging
+from bot.chat import Chat
+from bot.config import Settings
 from bot.ops import OpsServer
 from digests import metrics
-from digests.cluster import Instances, LeaderLock
-from digests.enrich import Enricher, taxonomy_rows
+from digests.clock import utcnow
+from digests.compose.destination import Destination
+from digests.deliver.queue import ConsoleSender, post_digest
 from digests.errors import ConfigError
-from digests.feedhealth import FeedHealthMonitor
-from digests.fetch import Fetcher
-from digests.pipeline import Pipeline, utcnow
+from digests.ingest.fetch import Fetcher
+from digests.ingest.health import FeedHealthMonitor
+from digests.ingest.pipeline import Pipeline
 from digests.store import Store
-from digests.topics import Taxonomy
+from digests.store.instances import Instances, LeaderLock
+from digests.text.enrich import Enricher, taxonomy_rows
+from digests.text.taxonomy import Taxonomy
 
 __all__ = ["App", "Service", "load_taxonomy", "open_app", "run_service", "scheduled_time"]
 
@@ -88,13 +90,12 @@ async def open_app(settings: Settings, *, polling: bool = True) -> AsyncIterator
     store = await Store.open(settings.database_url)
     try:
         now = utcnow()
-        await store.sync_config_feeds(settings.feeds, now)
-        await store.sync_topics(taxonomy_rows(taxonomy), now)
+        await store.feeds.sync_config(settings.feeds, now)
+        await store.topics.sync(taxonomy_rows(taxonomy), now)
         enricher = None
         if polling:
-            enrich_settings = settings.topics.enrich_settings()
-            enricher = Enricher(taxonomy, enrich_settings)
-            enricher.restore(await store.index_rows(now - enrich_settings.related_window))
+            enricher = Enricher(taxonomy, settings.topics)
+            enricher.restore(await store.topics.index_rows(now - settings.topics.related_window))
         async with Fetcher(settings.poll) as fetcher, httpx.AsyncClient() as llm_client:
             llm = (llm_client, settings.summary.llm) if settings.summary.llm else None
             pipeline = Pipeline(store, fetcher, settings.poll, enricher=enricher, llm=llm)
@@ -111,7 +112,7 @@ class Service:
         app: App,
         *,
         sender: ConsoleSender | None = None,
-        messaging: Messaging | None = None,
+        messaging: Chat | None = None,
     ) -> None:
         self._app = app
         self._sender = sender or ConsoleSender()
@@ -122,8 +123,8 @@ class Service:
             else None
         )
         tick = app.settings.poll.tick_seconds
-        self._instances = Instances(app.store, live_for=timedelta(seconds=3 * tick + 10))
-        self._housekeeper = LeaderLock(app.store, "housekeeping")
+        self._instances = Instances(app.store.db, live_for=timedelta(seconds=3 * tick + 10))
+        self._housekeeper = LeaderLock(app.store.db, "housekeeping")
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._tasks: set[asyncio.Task[None]] = set()
         # One digest at a time per destination: a scheduled digest and the breaking lane must
@@ -253,7 +254,7 @@ class Service:
 
     def _digest_job(
         self,
-        destination: DestinationSettings,
+        destination: Destination,
         *,
         breaking: bool = False,
         trigger: CronTrigger | None = None,
@@ -275,7 +276,6 @@ class Service:
                         self._sender,
                         now,
                         breaking=breaking,
-                        outbox=messaging.outbox if messaging else None,
                         bot_username=messaging.bot_username if messaging else None,
                         period=period,
                     )
@@ -286,7 +286,7 @@ class Service:
 
         return job
 
-    def _breaking_job(self, destination: DestinationSettings) -> Callable[[], Awaitable[None]]:
+    def _breaking_job(self, destination: Destination) -> Callable[[], Awaitable[None]]:
         return self._digest_job(destination, breaking=True)
 
 
@@ -311,7 +311,7 @@ async def run_service(settings: Settings, *, stop: asyncio.Event | None = None) 
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     async with open_app(settings) as app:
-        messaging = Messaging(settings, app.store, app.fetcher, app.taxonomy)
+        messaging = Chat(settings, app.store, app.fetcher, app.taxonomy)
         service = Service(app, messaging=messaging)
         ops = OpsServer(
             settings.ops,

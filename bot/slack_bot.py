@@ -21,13 +21,20 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands import Caller, Commands, Reply
+from bot.commands import Caller, Commands
 from bot.config import SlackSettings
-from bot.sender import ChatGone, Rejected, RetryLater, Transient
-from digests.i18n import Language
-from digests.render_slack import FOLLOW_TOPIC_ACTION_ID, TOPIC_MORE_ACTION_ID, render_slack
+from digests.compose.i18n import Language
+from digests.compose.reply import Reply
+from digests.deliver.sender import ChatGone, Rejected, RetryLater, Transient
+from digests.render.slack import (
+    FOLLOW_TOPIC_ACTION_ID,
+    SLASH_COMMAND,
+    TOPIC_MORE_ACTION_ID,
+    render_reply,
+    render_slack,
+)
 
-__all__ = ["SlackBot", "SlackTransport", "reply_blocks"]
+__all__ = ["SlackBot", "SlackTransport"]
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +44,6 @@ _GONE = frozenset(
 _PRESS = re.compile(r"^press:\d+$")
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 class SlackTransport:
     """Sends outbox parts (``{"text", "blocks"}`` JSON) with chat.postMessage."""
 
@@ -48,7 +51,7 @@ class SlackTransport:
         self._client = client
 
     async def send(self, chat: str, thread: str | None, payload: str) -> str:
-        """Post one message; Slack's errors become the sender's (see ``bot.sender``).
+        """Post one message; Slack's errors become the sender's (see ``deliver.sender``).
 
         ``invalid_blocks`` should never happen (the renderer keeps to the limits); if it does,
         the event is logged and the message goes out as its plain text instead.
@@ -96,38 +99,6 @@ def _translate(exc: SlackApiError) -> Exception:
     return Rejected(error)
 
 
-def reply_blocks(reply: Reply) -> list[dict[str, Any]]:
-    """A command reply as Block Kit: a section per paragraph (mrkdwn, escaped), then buttons."""
-    blocks: list[dict[str, Any]] = []
-    for paragraph in reply.paragraphs:
-        parts = []
-        for span in paragraph:
-            text = _escape(span.text).replace("*", "∗")
-            if span.url and span.url.startswith(("http://", "https://")):
-                text = f"<{_escape(span.url)}|{text.replace('|', '¦')}>"
-            if span.bold and text.strip():
-                text = f"*{text}*"
-            parts.append(text)
-        text = "".join(parts).strip() or "…"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
-    number = 0
-    for row in reply.buttons:
-        elements = []
-        for button in row[:25]:
-            number += 1
-            elements.append(
-                {
-                    "type": "button",
-                    "text": {"type": "plain_text", "text": button.label[:75] or "…"},
-                    "action_id": f"press:{number}",
-                    "value": button.data,
-                }
-            )
-        if elements:
-            blocks.append({"type": "actions", "elements": elements})
-    return blocks[:50]
-
-
 class SlackBot:
     """The Bolt app: handlers registered once, started and stopped explicitly."""
 
@@ -156,7 +127,7 @@ class SlackBot:
 
     def register(self) -> None:
         """Every handler, in one place."""
-        self.app.command("/news")(self._on_news)
+        self.app.command(SLASH_COMMAND)(self._on_news)
         self.app.action(_PRESS)(self._on_press)
         self.app.action(FOLLOW_TOPIC_ACTION_ID)(self._on_follow)
         self.app.action(TOPIC_MORE_ACTION_ID)(self._on_more)
@@ -213,7 +184,9 @@ class SlackBot:
     ) -> None:
         await ack()
         caller = await self._caller(*_who(body))
-        await self._respond(respond, await self._commands.follow(caller, action.get("value", "")))
+        await self._respond(
+            respond, await self._commands.run(caller, "follow", action.get("value", ""))
+        )
 
     async def _on_more(
         self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any
@@ -226,9 +199,9 @@ class SlackBot:
         """The App Home tab: the user's topics and settings, then their latest digest."""
         user = event.get("user", "")
         caller = await self._caller(user, user)
-        mine = await self._commands.mytopics(caller)
-        digest = await self._commands.digest(caller) if mine.buttons else None
-        blocks = reply_blocks(mine)
+        mine = await self._commands.run(caller, "mytopics")
+        digest = await self._commands.run(caller, "digest") if mine.buttons else None
+        blocks = render_reply(mine)
         if digest is not None and digest.digest is not None:
             for message in render_slack(
                 digest.digest, language=digest.language, timezone=digest.timezone
@@ -239,7 +212,7 @@ class SlackBot:
     async def _respond(self, respond: Any, reply: Reply) -> None:
         await respond(
             text=reply.text[:3000] or "…",
-            blocks=reply_blocks(reply),
+            blocks=render_reply(reply),
             response_type="ephemeral",
             replace_original=False,
         )

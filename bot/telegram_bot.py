@@ -10,7 +10,6 @@ and is started and stopped explicitly on the application's event loop with long 
 from __future__ import annotations
 
 import asyncio
-import html
 import json
 import logging
 import time
@@ -44,41 +43,19 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.commands import Caller, Commands, Reply
+from bot.commands import Caller, Commands
+from bot.commands.table import menu
 from bot.config import TelegramSettings
-from bot.sender import ChatGone, ChatMoved, Rejected, RetryLater, Transient
-from digests.bidi import clean, isolate_ltr_runs
-from digests.i18n import Language
-from digests.ratelimit import RateLimiter
-from digests.render_telegram import render_telegram
+from digests.compose.i18n import Language
+from digests.compose.reply import Reply
+from digests.deliver.ratelimit import RateLimiter
+from digests.deliver.sender import ChatGone, ChatMoved, Rejected, RetryLater, Transient
+from digests.render.telegram import render_reply, render_telegram, reply_keyboard
 
-__all__ = ["ADMIN_COMMANDS", "USER_COMMANDS", "TelegramBot", "TelegramTransport", "reply_html"]
+__all__ = ["TelegramBot", "TelegramTransport"]
 
 log = logging.getLogger(__name__)
 
-USER_COMMANDS: dict[str, str] = {
-    "start": "البداية",
-    "help": "المساعدة",
-    "search": "ابحث في الأخبار",
-    "topics": "الموضوعات",
-    "follow": "تابع موضوعا",
-    "unfollow": "ألغ متابعة موضوع",
-    "mytopics": "موضوعاتي",
-    "digest": "موجز موضوعاتي الآن",
-    "schedule": "موعد موجزي اليومي",
-    "lang": "اللغة (ar/en)",
-}
-ADMIN_COMMANDS: dict[str, str] = {
-    "addfeed": "أضف مصدرا",
-    "removefeed": "احذف مصدرا",
-    "feeds": "المصادر وحالتها",
-    "pausefeed": "أوقف مصدرا مؤقتا",
-    "resumefeed": "استأنف مصدرا",
-    "destinations": "الوجهات",
-    "stats": "إحصاءات",
-    "importopml": "استورد مصادر من OPML",
-    "exportopml": "المصادر بصيغة OPML",
-}
 _ADMIN_CACHE_SECONDS = 600.0
 
 
@@ -93,7 +70,7 @@ class TelegramTransport:
         self._application = application
 
     async def send(self, chat: str, thread: str | None, payload: str) -> str:
-        """Send one HTML message; PTB's errors become the sender's (see ``bot.sender``)."""
+        """Send one HTML message; PTB's errors become the sender's (see ``deliver.sender``)."""
         data = json.loads(payload)
         try:
             message = await self._application.bot.send_message(
@@ -120,29 +97,13 @@ class TelegramTransport:
         return str(message.message_id)
 
 
-def reply_html(reply: Reply) -> str:
-    """A command reply as Telegram HTML: every dynamic string cleaned and escaped."""
-    paragraphs = []
-    for paragraph in reply.paragraphs:
-        parts = []
-        for span in paragraph:
-            text = html.escape(isolate_ltr_runs(clean(span.text)), quote=False)
-            if span.bold:
-                text = f"<b>{text}</b>"
-            if span.url and span.url.startswith(("http://", "https://")):
-                text = f'<a href="{html.escape(span.url, quote=True)}">{text}</a>'
-            parts.append(text)
-        paragraphs.append("".join(parts))
-    return "\n\n".join(paragraphs) or "…"
-
-
 def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(clean(b.label)[:64], callback_data=b.data) for b in row]
-            for row in reply.buttons
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in reply_keyboard(reply)
         ]
     )
 
@@ -243,8 +204,8 @@ class TelegramBot:
 
     async def _set_commands(self) -> None:
         bot = self.application.bot
-        users = [BotCommand(name, text) for name, text in USER_COMMANDS.items()]
-        admins = users + [BotCommand(name, text) for name, text in ADMIN_COMMANDS.items()]
+        users = [BotCommand(name, text) for name, text in menu(admin=False)]
+        admins = [BotCommand(name, text) for name, text in menu(admin=True)]
         await bot.set_my_commands(users, scope=BotCommandScopeDefault())
         for admin in self._settings.admin_ids:
             try:
@@ -317,7 +278,7 @@ class TelegramBot:
         await self._send_reply(chat_id, thread, reply)
 
     async def _send_reply(self, chat_id: int, thread: int | None, reply: Reply) -> None:
-        await self._send(chat_id, thread, reply_html(reply), _keyboard(reply))
+        await self._send(chat_id, thread, render_reply(reply), _keyboard(reply))
         if reply.digest is not None:
             for part in render_telegram(
                 reply.digest,

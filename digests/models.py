@@ -1,16 +1,19 @@
 """The core types that flow through the pipeline, one small frozen dataclass per stage.
 
 ``Entry`` is what a feed says; ``Article`` is what the store keeps; ``Feed`` is a stored feed
-with its polling state. Pure data: no behaviour beyond trivial derived properties.
+with its polling state; ``TopicRow`` a topic; ``Digest`` what a destination is shown. Pure
+data: no behaviour beyond trivial derived properties.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 __all__ = [
     "Article",
+    "ChatPlatform",
     "Digest",
     "DigestItem",
     "DigestSection",
@@ -20,9 +23,16 @@ __all__ = [
     "FetchResult",
     "Link",
     "ParsedFeed",
+    "Platform",
     "PollOutcome",
     "TopicRef",
+    "TopicRow",
 ]
+
+Platform = Literal["console", "telegram", "slack"]
+"""Where a destination posts: the terminal, or a chat platform."""
+ChatPlatform = Literal["telegram", "slack"]
+"""The chat platforms, where subscribers live and commands arrive."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +143,18 @@ class PollOutcome:
     new_articles: int
     elapsed: float
     error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRow:
+    """A topic as stored: taxonomy topics come from config/topics.toml, keyphrases are found."""
+
+    slug: str
+    name_ar: str
+    name_en: str
+    kind: str
+    origin: str = "taxonomy"  # or "keyphrase"
+    match_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

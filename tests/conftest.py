@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from digests.fetch import Fetcher
-from digests.pipeline import Pipeline
-from digests.policy import FeedSettings, PollSettings
-from digests.store import Store, sqlite_url
+from digests.ingest.fetch import Fetcher
+from digests.ingest.pipeline import Pipeline
+from digests.ingest.settings import FeedSettings, PollSettings
+from digests.store import Store
+from digests.store.database import sqlite_url
 from tests.feedserver import FeedServer
 from tests.postgres import PostgresServer, PostgresUnavailable
 
@@ -79,14 +80,14 @@ class Harness:
         self.pipeline = Pipeline(store, fetcher, settings)
 
     async def add_feeds(self, *paths: str) -> None:
-        from digests.pipeline import utcnow
+        from digests.clock import utcnow
 
-        await self.store.sync_config_feeds(
+        await self.store.feeds.sync_config(
             [FeedSettings(url=self.server.url(p), name=p.strip("/")) for p in paths], utcnow()
         )
 
     async def feed(self, path: str):  # type: ignore[no-untyped-def]
-        feeds = await self.store.list_feeds()
+        feeds = await self.store.feeds.all()
         url = self.server.url(path)
         return next(f for f in feeds if f.url == url or f.name == path.strip("/"))
 

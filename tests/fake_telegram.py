@@ -534,6 +534,10 @@ class Call:
     params: JSON
 
 
+class _Truncated(Exception):
+    """The request body ended before its Content-Length (the client died while sending)."""
+
+
 class _ApiError(Exception):
     def __init__(self, code: int, description: str, parameters: JSON | None = None) -> None:
         super().__init__(description)
@@ -981,6 +985,9 @@ class FakeTelegram:
         except _ApiError as error:
             self._reply(handler, error.code, _error_body(error))
             return
+        except _Truncated:
+            handler.close_connection = True  # the client died mid-request: never processed
+            return
         match = re.fullmatch(r"/bot([^/]*)/([A-Za-z_]*)", url.path)
         if match is None:
             self._reply(handler, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
@@ -1011,6 +1018,8 @@ class FakeTelegram:
         raw: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
+        if len(body) < length:
+            raise _Truncated
         content_type = handler.headers.get("Content-Type", "")
         if body and content_type.startswith("application/json"):
             try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from digests.i18n import Language
+from digests.compose.i18n import Language
 from digests.models import Digest, DigestItem, DigestSection, Link, TopicRef
 
 __all__ = ["CASES", "CREATED", "RenderCase", "item", "long_summary", "many_items"]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digests.arabic import (
+from digests.text.arabic import (
     STOPWORDS,
     normalise,
     split_sentences,

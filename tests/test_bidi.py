@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digests.bidi import (
+from digests.text.bidi import (
     FSI,
     PDI,
     base_direction,

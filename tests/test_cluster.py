@@ -14,14 +14,15 @@ import sqlalchemy as sa
 from apscheduler.triggers.cron import CronTrigger
 
 import digests.store
-from bot.config import DestinationSettings
-from bot.delivery import ConsoleSender, post_digest
 from bot.service import scheduled_time
-from digests.cluster import Instances, LeaderLock
-from digests.models import Entry
-from digests.outbox import Outbox
-from digests.policy import FeedSettings
-from digests.store import Enrichment, Store, TopicRow, advisory_key
+from digests.compose.destination import Destination
+from digests.deliver.queue import ConsoleSender, post_digest
+from digests.ingest.settings import FeedSettings
+from digests.models import Entry, TopicRow
+from digests.store import Store
+from digests.store.database import advisory_key
+from digests.store.instances import Instances, LeaderLock
+from digests.text.enrich import Enrichment
 from tests.conftest import other_instance
 from tests.postgres import PostgresServer
 from tests.test_digest import NOW, seed_two_outlets
@@ -36,12 +37,12 @@ def test_advisory_keys_are_stable_and_distinct() -> None:
 
 
 async def test_heartbeats_count_the_live_instances(store: Store) -> None:
-    one = Instances(store, live_for=LIVE)
+    one = Instances(store.db, live_for=LIVE)
     if store.single_instance:
         assert await one.heartbeat(NOW) == 1
         return
     async with other_instance(store) as other_store:
-        two = Instances(other_store, live_for=LIVE)
+        two = Instances(other_store.db, live_for=LIVE)
         assert await one.heartbeat(NOW) == 1
         assert await two.heartbeat(NOW + timedelta(seconds=1)) == 2
         # The first one stops beating: after LIVE it no longer counts.
@@ -56,12 +57,12 @@ async def test_heartbeats_count_the_live_instances(store: Store) -> None:
 
 
 async def test_one_leader_at_a_time_and_a_new_one_when_it_dies(store: Store) -> None:
-    mine = LeaderLock(store, "telegram-polling")
+    mine = LeaderLock(store.db, "telegram-polling")
     assert await mine.acquire() and await mine.check()
     if store.single_instance:
         return
     async with other_instance(store) as other_store:
-        theirs = LeaderLock(other_store, "telegram-polling")
+        theirs = LeaderLock(other_store.db, "telegram-polling")
         assert not await theirs.acquire()
         assert not theirs.held
         # The leader's session dies (as when its process is killed): the server frees the lock.
@@ -85,7 +86,7 @@ async def test_the_same_scheduled_digest_from_two_instances_is_queued_once(store
     """Two instances run the 18:00 schedule, one at 18:07 (it was busy): the second finds the
     18:00 digest queued, even though a story arrived in between that it would have posted."""
     await seed_two_outlets(store)
-    destination = DestinationSettings(name="ch", platform="telegram", chat="-100123")
+    destination = Destination(name="ch", platform="telegram", chat="-100123")
     period = NOW  # 18:00, the cron time both instances' jobs are for
     async with other_instance(store) as other_store:
         first = await post_digest(
@@ -93,17 +94,16 @@ async def test_the_same_scheduled_digest_from_two_instances_is_queued_once(store
             destination,
             ConsoleSender(io.StringIO()),
             NOW,
-            outbox=Outbox(store),
             period=period,
         )
-        feed = (await store.list_feeds())[0]
-        [late] = await store.insert_entries(
+        feed = (await store.feeds.all())[0]
+        [late] = await store.articles.insert_entries(
             feed,
             [Entry("3", "https://a.example/3", "خبر وصل متأخرا", NOW, "")],
             NOW + timedelta(minutes=5),
             dedup_window=timedelta(hours=1),
         )
-        await store.save_enrichments(
+        await store.topics.save_enrichments(
             [Enrichment(late.article.id, late.article.id)], NOW + timedelta(minutes=5)
         )
         second = await post_digest(
@@ -111,7 +111,6 @@ async def test_the_same_scheduled_digest_from_two_instances_is_queued_once(store
             destination,
             ConsoleSender(io.StringIO()),
             NOW + timedelta(minutes=7),
-            outbox=Outbox(other_store),
             period=period,
         )
         assert (first, second) == (1, 0)
@@ -125,7 +124,6 @@ async def test_the_same_scheduled_digest_from_two_instances_is_queued_once(store
                 destination,
                 ConsoleSender(io.StringIO()),
                 NOW + timedelta(minutes=7),
-                outbox=Outbox(other_store),
             )
             == 1
         )
@@ -135,18 +133,15 @@ async def test_a_story_is_never_queued_twice_to_a_destination(store: Store) -> N
     """Digests for different minutes (a breaking lane and a schedule, or clocks apart) that
     were composed at the same time: the story goes out in one of them only."""
     await seed_two_outlets(store)
-    destination = DestinationSettings(name="ch", platform="telegram", chat="-100123")
+    destination = Destination(name="ch", platform="telegram", chat="-100123")
     async with other_instance(store) as other_store:
         results = await asyncio.gather(
-            post_digest(
-                store, destination, ConsoleSender(io.StringIO()), NOW, outbox=Outbox(store)
-            ),
+            post_digest(store, destination, ConsoleSender(io.StringIO()), NOW),
             post_digest(
                 other_store,
                 destination,
                 ConsoleSender(io.StringIO()),
                 NOW + timedelta(minutes=3),
-                outbox=Outbox(other_store),
             ),
         )
         assert sorted(results) == [0, 1]
@@ -187,9 +182,9 @@ async def test_instances_starting_together_sync_the_configuration_once(store: St
     topics = [TopicRow(f"t{n}", f"موضوع {n}", f"Topic {n}", "theme") for n in range(50)]
     async with other_instance(store) as second, other_instance(store) as third:
         stores = [store, second, third]
-        await asyncio.gather(*(s.sync_config_feeds(configured, NOW) for s in stores))
-        await asyncio.gather(*(s.sync_topics(topics, NOW) for s in stores))
-    assert len(await store.list_feeds()) == 50
+        await asyncio.gather(*(s.feeds.sync_config(configured, NOW) for s in stores))
+        await asyncio.gather(*(s.topics.sync(topics, NOW) for s in stores))
+    assert len(await store.feeds.all()) == 50
     async with store.engine.connect() as conn:
         assert (await conn.execute(sa.text("SELECT count(*) FROM topics"))).scalar_one() == 50
 
@@ -205,7 +200,7 @@ def test_a_digest_is_keyed_by_the_scheduled_time_it_is_for() -> None:
 
 async def test_a_refused_destination_is_stopped_once_for_every_instance(store: Store) -> None:
     async with other_instance(store) as other_store:
-        mine, theirs = Outbox(store), Outbox(other_store)
+        mine, theirs = store.outbox, other_store.outbox
         firsts = await asyncio.gather(
             mine.stop_destination("news", "Forbidden: bot was kicked", NOW),
             theirs.stop_destination("news", "Forbidden: bot was kicked", NOW),
@@ -217,12 +212,12 @@ async def test_a_refused_destination_is_stopped_once_for_every_instance(store: S
 
 
 async def test_leading_confirms_a_held_lock_or_takes_a_free_one(store: Store) -> None:
-    mine = LeaderLock(store, "housekeeping")
+    mine = LeaderLock(store.db, "housekeeping")
     assert await mine.lead() and await mine.lead()
     if store.single_instance:
         return
     async with other_instance(store) as other_store:
-        theirs = LeaderLock(other_store, "housekeeping")
+        theirs = LeaderLock(other_store.db, "housekeeping")
         assert not await theirs.lead()
         await mine.release()
         assert await theirs.lead()

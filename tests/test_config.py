@@ -9,15 +9,16 @@ import pytest
 from bot.cli import main
 from bot.config import (
     ENV_SECRETS,
-    DestinationSettings,
     LogSettings,
     StorageSettings,
     load_settings,
     redacted,
     reference_markdown,
+    setting_fields,
 )
+from digests.compose.destination import Destination
 from digests.errors import ConfigError
-from digests.policy import FeedSettings, PollSettings
+from digests.ingest.settings import FeedSettings, PollSettings
 
 EXAMPLE = Path(__file__).parents[1] / "config" / "newsdigest.toml"
 
@@ -129,8 +130,8 @@ def test_every_setting_is_documented() -> None:
     doc = (Path(__file__).parents[1] / "docs" / "configuration.md").read_text(encoding="utf-8")
     reference = reference_markdown()
     assert reference in doc, "regenerate with: .venv/bin/python -m bot.config"
-    for model in (StorageSettings, PollSettings, LogSettings, FeedSettings, DestinationSettings):
-        for name, field in model.model_fields.items():
-            assert field.description, f"{model.__name__}.{name} has no help text"
+    for section in (StorageSettings, PollSettings, LogSettings, FeedSettings, Destination):
+        for name, field, _ in setting_fields(section):
+            assert field.description, f"{section.__name__}.{name} has no help text"
     for variable in ENV_SECRETS:
         assert f"`{variable}`" in reference

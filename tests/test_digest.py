@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, timedelta
 
-from bot.config import DestinationSettings
-from bot.delivery import ConsoleSender, build_digest, post_digest
-from digests.digest import DigestChoices, StoryCandidate, StoryTopic, compose
-from digests.models import Article, Entry, TopicRef
-from digests.policy import FeedSettings
-from digests.search import index_terms
-from digests.store import Enrichment, Store, TopicRow
+from digests.compose.destination import Destination
+from digests.compose.digest import DigestChoices, StoryCandidate, StoryTopic, compose
+from digests.deliver.queue import ConsoleSender, build_digest, post_digest
+from digests.ingest.settings import FeedSettings
+from digests.models import Article, Entry, TopicRef, TopicRow
+from digests.store import Store
+from digests.text.enrich import Enrichment
+from digests.text.query import index_terms
 
 NOW = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
 IRAN = StoryTopic(TopicRef("iran", "إيران"), 0.9)
@@ -86,29 +87,29 @@ def test_summary_respects_the_destination_length_and_related_stop_at_two() -> No
 
 
 async def seed_two_outlets(store: Store) -> None:
-    await store.sync_config_feeds(
+    await store.feeds.sync_config(
         [
             FeedSettings(url="https://a.example/f", name="أ"),
             FeedSettings(url="https://b.example/f", name="ب"),
         ],
         NOW,
     )
-    await store.sync_topics([TopicRow("iran", "إيران", "Iran", "country")], NOW)
-    feeds = {f.name: f for f in await store.list_feeds()}
-    [first] = await store.insert_entries(
+    await store.topics.sync([TopicRow("iran", "إيران", "Iran", "country")], NOW)
+    feeds = {f.name: f for f in await store.feeds.all()}
+    [first] = await store.articles.insert_entries(
         feeds["أ"],
         [Entry("1", "https://a.example/1", "إيران تطلق قمرا صناعيا", NOW - timedelta(hours=2), "")],
         NOW - timedelta(hours=2),
         dedup_window=timedelta(hours=1),
     )
-    [second] = await store.insert_entries(
+    [second] = await store.articles.insert_entries(
         feeds["ب"],
         [Entry("2", "https://b.example/2", "طهران: إطلاق قمر جديد", NOW - timedelta(hours=1), "")],
         NOW - timedelta(hours=1),
         dedup_window=timedelta(hours=1),
     )
     story = first.article.id
-    await store.save_enrichments(
+    await store.topics.save_enrichments(
         [
             Enrichment(
                 first.article.id, story, topics=(("iran", 0.9),), search_title=index_terms("x")
@@ -123,7 +124,7 @@ async def seed_two_outlets(store: Store) -> None:
 
 async def test_a_story_is_posted_once_per_destination_with_its_other_outlets(store: Store) -> None:
     await seed_two_outlets(store)
-    destination = DestinationSettings(name="console")
+    destination = Destination(name="console")
     out = io.StringIO()
 
     posted = await post_digest(store, destination, ConsoleSender(out), NOW)
@@ -134,22 +135,22 @@ async def test_a_story_is_posted_once_per_destination_with_its_other_outlets(sto
     assert "إيران تطلق قمرا صناعيا" in text and "ب" in text
     assert text.count("موجز الأخبار") == 1
     # Another destination still gets it.
-    other = await build_digest(store, DestinationSettings(name="other"), NOW)
+    other = await build_digest(store, Destination(name="other"), NOW)
     assert len(other.digest.items) == 1 and len(other.article_ids) == 2
 
 
 async def test_empty_period_posts_nothing_or_the_no_news_line(store: Store) -> None:
     out = io.StringIO()
-    assert await post_digest(store, DestinationSettings(name="quiet"), ConsoleSender(out), NOW) == 0
+    assert await post_digest(store, Destination(name="quiet"), ConsoleSender(out), NOW) == 0
     assert out.getvalue() == ""
-    notice = DestinationSettings(name="loud", empty_digest="notice")
+    notice = Destination(name="loud", empty_digest="notice")
     await post_digest(store, notice, ConsoleSender(out), NOW)
     assert "لا أخبار جديدة منذ آخر موجز." in out.getvalue()
 
 
 async def test_breaking_lane_posts_chosen_topics_at_once_and_not_again(store: Store) -> None:
     await seed_two_outlets(store)
-    destination = DestinationSettings(name="console", breaking_topics=("iran",))
+    destination = Destination(name="console", breaking_topics=("iran",))
     out = io.StringIO()
 
     assert await post_digest(store, destination, ConsoleSender(out), NOW, breaking=True) == 1
@@ -162,11 +163,11 @@ async def test_a_source_filtered_digest_reads_only_its_sources_and_keeps_the_sto
 ) -> None:
     await seed_two_outlets(store)
     since = NOW - timedelta(days=1)
-    only_b = await store.unsent_articles("d", since=since, limit=10, sources=("ب",))
+    only_b = await store.articles.unsent("d", since=since, limit=10, sources=("ب",))
     assert [a.source for a in only_b] == ["ب"]
-    assert len(await store.unsent_articles("d", since=since, limit=10)) == 2
+    assert len(await store.articles.unsent("d", since=since, limit=10)) == 2
     # The story is shown from the chosen outlet, and both of its articles are marked covered.
-    prepared = await build_digest(store, DestinationSettings(name="d", sources=("ب",)), NOW)
+    prepared = await build_digest(store, Destination(name="d", sources=("ب",)), NOW)
     [item] = prepared.digest.items
     assert item.title == "طهران: إطلاق قمر جديد"
     assert len(prepared.article_ids) == 2

@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.config import DestinationSettings
-from bot.delivery import build_digest
-from digests.enrich import Enricher, taxonomy_rows
-from digests.fetch import Fetcher
-from digests.finder import find
-from digests.pipeline import Pipeline, utcnow
-from digests.policy import PollSettings
+from digests.clock import utcnow
+from digests.compose.destination import Destination
+from digests.deliver.queue import build_digest
+from digests.ingest.fetch import Fetcher
+from digests.ingest.pipeline import Pipeline
+from digests.ingest.settings import PollSettings
 from digests.store import Store
-from digests.topics import Taxonomy
+from digests.text.enrich import Enricher, taxonomy_rows
+from digests.text.taxonomy import Taxonomy
 from tests.conftest import DATA
 from tests.feedserver import FeedServer
 from tests.fixtures import STORIES, Story, rss
@@ -37,10 +37,10 @@ SATELLITE_AGAIN = Story(
 
 
 async def poll_all(store: Store, server: FeedServer, settings: PollSettings) -> Pipeline:
-    from digests.policy import FeedSettings
+    from digests.ingest.settings import FeedSettings
 
-    await store.sync_topics(taxonomy_rows(TAXONOMY), utcnow())
-    await store.sync_config_feeds(
+    await store.topics.sync(taxonomy_rows(TAXONOMY), utcnow())
+    await store.feeds.sync_config(
         [
             FeedSettings(url=server.url("/a"), name="المصدر أ"),
             FeedSettings(url=server.url("/b"), name="المصدر ب"),
@@ -49,7 +49,7 @@ async def poll_all(store: Store, server: FeedServer, settings: PollSettings) -> 
     )
     async with Fetcher(settings) as fetcher:
         pipeline = Pipeline(store, fetcher, settings, enricher=Enricher(TAXONOMY))
-        await pipeline.poll_feeds(await store.list_feeds())
+        await pipeline.poll_feeds(await store.feeds.all())
     return pipeline
 
 
@@ -63,7 +63,7 @@ async def test_two_outlets_on_one_event_make_one_story_with_topics(
     )
     await poll_all(store, feed_server, poll_settings)
 
-    by_title = {a.title: a for a in await store.recent_articles()}
+    by_title = {a.title: a for a in await store.articles.recent()}
     first = by_title[STORIES[2].title]
     second = by_title[SATELLITE_AGAIN.title]
     assert first.story_id == second.story_id
@@ -71,17 +71,17 @@ async def test_two_outlets_on_one_event_make_one_story_with_topics(
     others = [a for a in by_title.values() if a.id not in (first.id, second.id)]
     assert all(a.story_id == a.id for a in others)  # different events stay apart
 
-    topics = await store.topics_of([by_title[STORIES[1].title].id])
+    topics = await store.topics.of_articles([by_title[STORIES[1].title].id])
     slugs = {row.slug for row, _ in topics[by_title[STORIES[1].title].id]}
     assert {"morocco", "football"} <= slugs
 
-    digest = (await build_digest(store, DestinationSettings(name="console"), utcnow())).digest
+    digest = (await build_digest(store, Destination(name="console"), utcnow())).digest
     # The first outlet to report the story leads it (here the second feed, published earlier).
     satellite = next(i for i in digest.items if i.article_id == second.id)
     assert [link.source for link in satellite.also_reported_by] == ["المصدر أ"]
     assert len(digest.items) == len(STORIES)  # the story is shown once
 
-    page = await find(store, "الأقمار الصناعية", now=utcnow())
+    page = await store.search.find("الأقمار الصناعية", now=utcnow())
     assert {h.article_id for h in page.hits} == {first.id, second.id}
 
 
@@ -98,8 +98,10 @@ async def test_seed_article_gets_its_topics_and_named_people(
     feed_server.add("/b", rss(feed_server.base, ()))
     await poll_all(store, feed_server, poll_settings)
 
-    [article] = await store.recent_articles()
-    topics = {row.slug: row for row, _ in (await store.topics_of([article.id]))[article.id]}
+    [article] = await store.articles.recent()
+    topics = {
+        row.slug: row for row, _ in (await store.topics.of_articles([article.id]))[article.id]
+    }
     assert {"iran", "al-qaeda", "taliban", "afghanistan"} <= set(topics)
     assert {"irgc", "quds-force"} <= set(topics)  # the organisations it is about
     people = {row.name_ar for row in topics.values() if row.origin == "keyphrase"}
@@ -111,7 +113,7 @@ async def test_two_instances_put_one_event_in_one_story(
 ) -> None:
     """Instance A enriches outlet A's article; instance B, with its own in-memory index,
     polls outlet B a moment later: B reads what A enriched first, so the event is one story."""
-    from digests.policy import FeedSettings
+    from digests.ingest.settings import FeedSettings
 
     if store.single_instance:
         return  # one process: nothing to catch up with
@@ -120,8 +122,8 @@ async def test_two_instances_put_one_event_in_one_story(
         "/b",
         rss(feed_server.base, (SATELLITE_AGAIN,), link_path="/b/{slug}", guid_prefix="b:"),
     )
-    await store.sync_topics(taxonomy_rows(TAXONOMY), utcnow())
-    await store.sync_config_feeds(
+    await store.topics.sync(taxonomy_rows(TAXONOMY), utcnow())
+    await store.feeds.sync_config(
         [
             FeedSettings(url=feed_server.url("/a"), name="المصدر أ"),
             FeedSettings(url=feed_server.url("/b"), name="المصدر ب"),
@@ -131,9 +133,9 @@ async def test_two_instances_put_one_event_in_one_story(
     async with other_instance(store) as other, Fetcher(poll_settings) as fetcher:
         a = Pipeline(store, fetcher, poll_settings, enricher=Enricher(TAXONOMY))
         b = Pipeline(other, fetcher, poll_settings, enricher=Enricher(TAXONOMY))
-        feed_a, feed_b = await store.list_feeds()
+        feed_a, feed_b = await store.feeds.all()
         await a.poll_feeds([feed_a])
         await asyncio.sleep(1.1)  # B looks again at most once a second
         await b.poll_feeds([feed_b])
-    first, second = sorted(await store.recent_articles(), key=lambda x: x.id)
+    first, second = sorted(await store.articles.recent(), key=lambda x: x.id)
     assert first.story_id == second.story_id == first.id

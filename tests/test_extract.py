@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from digests.errors import ExtractError
-from digests.extract import clean_paragraphs, extract_article, extract_text_lines
+from digests.ingest.extract import clean_paragraphs, extract_article, extract_text_lines
 from digests.models import ExtractedArticle
 
 PAGES = Path(__file__).parent / "data" / "pages"

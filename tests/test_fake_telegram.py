@@ -31,7 +31,7 @@ from telegram.error import BadRequest, ChatMigrated, Conflict, Forbidden, Invali
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
 
-from digests.render_telegram import render_telegram, visible_text
+from digests.render.telegram import render_telegram, visible_text
 from tests.fake_telegram import FakeTelegram, RateLimits, fake_telegram, utf16_len
 from tests.render_fixtures import CASES, many_items
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.config import HealthSettings
-from digests.feedhealth import FeedHealthMonitor, assess, duration
+from digests.ingest.health import FeedHealthMonitor, HealthSettings, assess, duration
 from digests.models import Feed, PollOutcome
-from digests.store import FeedUpdate, Store
+from digests.store import Store
+from digests.store.feeds import FeedUpdate
 
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 SIX_HOURS = timedelta(hours=6)
@@ -103,12 +103,12 @@ def test_durations_in_arabic_and_english() -> None:
 
 async def test_monitor_notifies_once_per_feed_then_recovery(store: Store) -> None:
     created = NOW - timedelta(days=1)
-    a = await store.add_feed("https://a.example/rss", "الجزيرة", created)
-    b = await store.add_feed("https://b.example/rss", "العربية", created)
-    c = await store.add_feed("https://c.example/rss", "بي بي سي", created)
+    a = await store.feeds.add("https://a.example/rss", "الجزيرة", created)
+    b = await store.feeds.add("https://b.example/rss", "العربية", created)
+    c = await store.feeds.add("https://c.example/rss", "بي بي سي", created)
     update = FeedUpdate(next_check_at=NOW)
     for f in (a, b, c):
-        await store.record_success(f.id, NOW - timedelta(hours=10), update)
+        await store.feeds.record_success(f.id, NOW - timedelta(hours=10), update)
     messages: list[str] = []
 
     async def notify(text: str) -> None:
@@ -120,10 +120,10 @@ async def test_monitor_notifies_once_per_feed_then_recovery(store: Store) -> Non
         out = []
         for f in (a, b, c):
             if f.id in ids:
-                await store.record_failure(f.id, NOW, error="HTTP 503", next_check_at=NOW)
+                await store.feeds.record_failure(f.id, NOW, error="HTTP 503", next_check_at=NOW)
                 out.append(outcome(f, "error"))
             else:
-                await store.record_success(f.id, NOW, update)
+                await store.feeds.record_success(f.id, NOW, update)
                 out.append(outcome(f, "ok"))
         return out
 
@@ -166,10 +166,10 @@ async def test_monitor_notifies_once_per_feed_then_recovery(store: Store) -> Non
 
 async def test_monitor_stays_quiet_during_an_outage(store: Store) -> None:
     created = NOW - timedelta(days=1)
-    feeds = [await store.add_feed(f"https://x{n}.example/rss", f"م{n}", created) for n in range(4)]
+    feeds = [await store.feeds.add(f"https://x{n}.example/rss", f"م{n}", created) for n in range(4)]
     outcomes = []
     for f in feeds:
-        await store.record_failure(f.id, NOW, error="connect", next_check_at=NOW)
+        await store.feeds.record_failure(f.id, NOW, error="connect", next_check_at=NOW)
         outcomes.append(outcome(f, "error"))
     messages: list[str] = []
 

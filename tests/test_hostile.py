@@ -15,17 +15,18 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from bot.config import DestinationSettings
-from bot.delivery import build_digest
-from digests.fetch import Fetcher
+from digests.clock import utcnow
+from digests.compose.destination import Destination
+from digests.deliver.queue import build_digest
+from digests.ingest.fetch import Fetcher
+from digests.ingest.parse import MAX_ENTRIES
+from digests.ingest.settings import PollSettings
 from digests.models import PollOutcome
-from digests.parse import MAX_ENTRIES
-from digests.pipeline import utcnow
-from digests.policy import PollSettings
-from digests.render_telegram import render_telegram
-from digests.search import index_terms
-from digests.store import Enrichment, Store
-from digests.urls import canonical_url
+from digests.render.telegram import render_telegram
+from digests.store import Store
+from digests.text.enrich import Enrichment
+from digests.text.query import index_terms
+from digests.text.urls import canonical_url
 from tests.conftest import Harness
 from tests.feedserver import FeedServer, Request
 from tests.fixtures import STORIES, rss
@@ -51,7 +52,7 @@ def item(title: str, link: str, guid: str | None = None, description: str = "") 
 async def poll(harness: Harness, budget: float = 4.0) -> dict[str, PollOutcome]:
     """Poll every feed once, within ``budget`` seconds; outcomes by feed name."""
     started = time.perf_counter()
-    outcomes = await harness.pipeline.poll_feeds(await harness.store.list_feeds())
+    outcomes = await harness.pipeline.poll_feeds(await harness.store.feeds.all())
     assert time.perf_counter() - started < budget
     return {o.name: o for o in outcomes}
 
@@ -60,7 +61,7 @@ async def assert_good_feed_unaffected(harness: Harness, outcomes: dict[str, Poll
     assert (outcomes["good"].status, outcomes["good"].new_articles) == ("ok", 1)
     good = await harness.feed("/good")
     assert good.parse_problem is None and good.error_count == 0
-    titles = {a.title for a in await harness.store.recent_articles(feed_id=good.id)}
+    titles = {a.title for a in await harness.store.articles.recent(feed_id=good.id)}
     assert titles == {STORIES[0].title}
 
 
@@ -160,7 +161,7 @@ async def test_entity_declarations_are_refused_and_external_entities_never_fetch
         assert outcomes[name].status == "ok"
         feed = await harness.feed(f"/{name}")
         assert (feed.parse_problem or "").startswith("entity declarations refused")
-    stored = await harness.store.recent_articles()
+    stored = await harness.store.articles.recent()
     assert "خبر سليم بعد الإعلان" in {a.title for a in stored}
     everything = " ".join(f"{a.title} {a.snippet} {a.text}" for a in stored)
     assert "lollol" not in everything and "root:" not in everything and "SECRET" not in everything
@@ -208,21 +209,19 @@ async def test_invalid_utf8_in_a_declared_utf8_feed_keeps_the_arabic(harness: Ha
     feed = await harness.feed("/utf8")
     assert feed.title == "قناة عربية"  # not windows-1252 mojibake
     assert "invalid UTF-8" in (feed.parse_problem or "")
-    titles = {a.title for a in await harness.store.recent_articles()}
+    titles = {a.title for a in await harness.store.articles.recent()}
     assert {"خبر أول سليم", "خبر \ufffd\ufffd\ufffd ثان"} <= titles
     await assert_good_feed_unaffected(harness, outcomes)
 
 
 async def digest_text(store: Store) -> str:
     """The Telegram rendering of a digest of every stored article (one story each)."""
-    articles = await store.recent_articles()
-    await store.save_enrichments(
+    articles = await store.articles.recent()
+    await store.topics.save_enrichments(
         [Enrichment(a.id, a.id, topics=(), search_title=index_terms(a.title)) for a in articles],
         utcnow(),
     )
-    prepared = await build_digest(
-        store, DestinationSettings(name="console", max_items=50), utcnow()
-    )
+    prepared = await build_digest(store, Destination(name="console", max_items=50), utcnow())
     messages = render_telegram(prepared.digest, language="ar", timezone="Asia/Riyadh")
     return "\n".join(m.text for m in messages)
 
@@ -241,7 +240,7 @@ async def test_controls_and_bidi_overrides_are_removed_from_titles(harness: Harn
     outcomes = await poll(harness)
 
     assert outcomes["controls"].status == "ok" and outcomes["controls"].new_articles == 2
-    stored = await harness.store.recent_articles()
+    stored = await harness.store.articles.recent()
     titles = {a.title for a in stored}
     assert "عاجل !ريبك رطخ قصف المدينة" in titles
     assert "تحذير من العاصفة" in titles
@@ -273,7 +272,7 @@ async def test_html_and_script_in_titles_and_summaries_become_text(harness: Harn
     outcomes = await poll(harness)
 
     assert outcomes["html"].new_articles == 2
-    by_url = {a.url: a for a in await harness.store.recent_articles()}
+    by_url = {a.url: a for a in await harness.store.articles.recent()}
     first = by_url[server.url("/h/1")]
     assert first.title == "عاجل زلزال قوي"
     assert "<" not in first.snippet and "steal" not in first.snippet
@@ -317,7 +316,7 @@ async def test_feed_with_100000_items_is_cut_to_the_maximum(
         assert (outcomes["huge"].status, outcomes["huge"].new_articles) == ("ok", MAX_ENTRIES)
         problem = (await harness.feed("/huge")).parse_problem or ""
         assert f"more than {MAX_ENTRIES} entries" in problem
-        stored = {a.title for a in await store.recent_articles(limit=MAX_ENTRIES + 10)}
+        stored = {a.title for a in await store.articles.recent(limit=MAX_ENTRIES + 10)}
         assert "خبر 0" in stored and f"خبر {MAX_ENTRIES - 1}" in stored
         assert f"خبر {MAX_ENTRIES}" not in stored
         await assert_good_feed_unaffected(harness, outcomes)
@@ -339,7 +338,7 @@ async def test_duplicate_guids_across_feeds_are_stored_once_per_url(harness: Har
     outcomes = await poll(harness)
 
     assert outcomes["dup-a"].new_articles + outcomes["dup-b"].new_articles == 5
-    stored = await harness.store.recent_articles()
+    stored = await harness.store.articles.recent()
     canonical = [canonical_url(a.url) for a in stored]
     assert len(canonical) == len(set(canonical)) == 6  # 3 shared + 2 own + the good one
     titles = [a.title for a in stored]

@@ -7,14 +7,17 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import TypeAdapter
 
-from bot.config import DestinationSettings, load_settings
-from bot.delivery import build_digest
+from bot.config import load_settings
+from digests.clock import utcnow
+from digests.compose.destination import Destination
+from digests.deliver.queue import build_digest
 from digests.errors import ConfigError
-from digests.fetch import Fetcher
-from digests.llm import LLMSettings
-from digests.pipeline import Pipeline, utcnow
-from digests.policy import FeedSettings, PollSettings
+from digests.ingest.fetch import Fetcher
+from digests.ingest.llm import LLMSettings
+from digests.ingest.pipeline import Pipeline
+from digests.ingest.settings import FeedSettings, PollSettings
 from digests.store import Store
 from tests.feedserver import FeedServer
 from tests.fixtures import STORIES, rss
@@ -38,11 +41,13 @@ async def poll_with_llm(
     store: Store, server: FeedServer, settings: PollSettings, base_url: str
 ) -> None:
     server.add("/rss", rss(server.base, STORIES[:2]))
-    await store.sync_config_feeds([FeedSettings(url=server.url("/rss"), name="مصدر")], utcnow())
-    llm = LLMSettings(base_url=base_url, model="test-model", api_key=API_KEY, timeout_seconds=2)
+    await store.feeds.sync_config([FeedSettings(url=server.url("/rss"), name="مصدر")], utcnow())
+    llm = TypeAdapter(LLMSettings).validate_python(
+        {"base_url": base_url, "model": "test-model", "api_key": API_KEY, "timeout_seconds": 2}
+    )
     async with Fetcher(settings) as fetcher, httpx.AsyncClient() as client:
         pipeline = Pipeline(store, fetcher, settings, llm=(client, llm))
-        await pipeline.poll_feeds(await store.list_feeds())
+        await pipeline.poll_feeds(await store.feeds.all())
 
 
 async def test_pipeline_stores_the_llm_summary_and_digests_use_it(
@@ -57,7 +62,7 @@ async def test_pipeline_stores_the_llm_summary_and_digests_use_it(
 
     assert len(fake.requests) == 2
     assert all(r["authorization"] == f"Bearer {API_KEY}" for r in fake.requests)
-    digest = (await build_digest(store, DestinationSettings(name="c"), utcnow())).digest
+    digest = (await build_digest(store, Destination(name="c"), utcnow())).digest
     assert [item.summary for item in digest.items] == [GOOD, GOOD]
 
 
@@ -71,6 +76,6 @@ async def test_a_failing_llm_leaves_the_extractive_summary_and_the_reason(
     fake.status, fake.body = 500, b"{}"
     await poll_with_llm(store, feed_server, poll_settings, base_url)
 
-    digest = (await build_digest(store, DestinationSettings(name="c"), utcnow())).digest
+    digest = (await build_digest(store, Destination(name="c"), utcnow())).digest
     assert all(item.summary and item.summary != GOOD for item in digest.items)
     assert STORIES[1].paragraphs[0][:30] in digest.items[0].summary

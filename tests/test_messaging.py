@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from bot.chat import Chat
 from bot.config import load_settings
-from bot.messaging import Messaging
 from bot.service import load_taxonomy
-from digests.fetch import Fetcher
-from digests.pipeline import utcnow
+from digests.clock import utcnow
+from digests.ingest.fetch import Fetcher
 from digests.store import Store
 
 TAXONOMY = Path(__file__).parents[1] / "config" / "topics.toml"
@@ -23,7 +23,7 @@ async def test_messages_older_than_the_limit_are_dropped(store: Store, tmp_path:
     )
     settings = load_settings(config, environ={}, dotenv=None)
     async with Fetcher(settings.poll) as fetcher:
-        messaging = Messaging(settings, store, fetcher, load_taxonomy(settings))
+        messaging = Chat(settings, store, fetcher, load_taxonomy(settings))
         now = utcnow()
         outbox = messaging.outbox
         await outbox.enqueue("d", "telegram", "-1", None, "old", ["قديم"], now - timedelta(hours=2))

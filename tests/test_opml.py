@@ -13,14 +13,15 @@ import httpx
 import pytest
 
 from bot.cli import main
-from bot.commands import Caller, Commands, TopicLookup
+from bot.commands import Caller, Commands
 from bot.config import Settings
 from digests.errors import ParseError
-from digests.fetch import Fetcher
+from digests.ingest.fetch import Fetcher
+from digests.ingest.opml import LISTED_TWICE, NOT_HTTP, OpmlFeed, export_opml, parse_opml
+from digests.ingest.settings import PollSettings
 from digests.models import Feed
-from digests.opml import LISTED_TWICE, NOT_HTTP, OpmlFeed, export_opml, parse_opml
-from digests.policy import PollSettings
 from digests.store import Store
+from digests.text.topic_lookup import TopicLookup
 from tests.feedserver import FeedServer
 from tests.test_cli import config_for
 
@@ -202,31 +203,33 @@ async def test_importopml_and_exportopml_for_admins(
     commands: Commands, store: Store, feed_server: FeedServer
 ) -> None:
     feed_server.add("/feeds.opml", NESTED, headers={"Content-Type": "text/x-opml"})
-    reply = await commands.importopml(ADMIN, feed_server.url("/feeds.opml"))
+    reply = await commands.run(ADMIN, "importopml", feed_server.url("/feeds.opml"))
     assert reply.ephemeral
     assert "استيراد OPML: أضفت 3، وكانت 0 موجودة من قبل، ورفضت 2." in reply.text
     assert "#1 الرياض" in reply.text and "ليس رابط http(s)" in reply.text
-    assert [f.name for f in await store.list_feeds()] == ["الرياض", "البيان", "noname.example"]
+    assert [f.name for f in await store.feeds.all()] == ["الرياض", "البيان", "noname.example"]
 
-    again = await commands.importopml(ADMIN_EN, feed_server.url("/feeds.opml"))
+    again = await commands.run(ADMIN_EN, "importopml", feed_server.url("/feeds.opml"))
     assert "added 0, 3 already present, 2 refused" in again.text
 
-    exported = await commands.exportopml(ADMIN)
+    exported = await commands.run(ADMIN, "exportopml")
     assert "المصادر بصيغة OPML (3)" in exported.text
     assert all(span.url is None for p in exported.paragraphs for span in p)  # no link spans
     document = "".join(span.text for span in exported.paragraphs[1])
     assert len(parse_opml(document.encode("utf-8"))) == 3
 
     feed_server.add("/page", "<html><body>no</body></html>")
-    bad = await commands.importopml(ADMIN_EN, feed_server.url("/page"))
+    bad = await commands.run(ADMIN_EN, "importopml", feed_server.url("/page"))
     assert "could not read that file as OPML" in bad.text
-    assert "Write the OPML file's full URL" in (await commands.importopml(ADMIN_EN, "x")).text
+    assert (
+        "Write the OPML file's full URL" in (await commands.run(ADMIN_EN, "importopml", "x")).text
+    )
 
 
 async def test_exportopml_too_long_points_to_the_cli(commands: Commands, store: Store) -> None:
     for n in range(60):
-        await store.add_feed(f"https://feeds{n}.example/rss", f"مصدر رقم {n}", NOW)
-    reply = await commands.exportopml(ADMIN_EN)
+        await store.feeds.add(f"https://feeds{n}.example/rss", f"مصدر رقم {n}", NOW)
+    reply = await commands.run(ADMIN_EN, "exportopml")
     assert "too many feeds (60)" in reply.text and "newsdigest feeds export" in reply.text
 
 
@@ -242,12 +245,12 @@ async def test_opml_commands_refuse_non_admins_and_change_nothing(
     async with Fetcher(POLL, transport=httpx.MockTransport(record)) as fetcher:
         commands = Commands(store, Settings(), fetcher, TopicLookup(), lambda: NOW)
         for reply in (
-            await commands.importopml(USER, "https://a.example/feeds.opml"),
-            await commands.exportopml(USER),
+            await commands.run(USER, "importopml", "https://a.example/feeds.opml"),
+            await commands.run(USER, "exportopml"),
         ):
             assert reply.text == "عذراً، هذا الأمر للمشرفين فقط." and reply.ephemeral
-        assert requests == [] and await store.list_feeds() == []
+        assert requests == [] and await store.feeds.all() == []
 
         # Without allow_private, an OPML file on a loopback address is refused unread.
-        private = await commands.importopml(ADMIN, "http://127.0.0.1:9/feeds.opml")
+        private = await commands.run(ADMIN, "importopml", "http://127.0.0.1:9/feeds.opml")
         assert "عناوين داخلية أو خاصة" in private.text and requests == []

@@ -24,8 +24,8 @@ from bot.ops import OpsServer
 from digests import metrics
 from digests.errors import ConfigError
 from digests.models import PollOutcome
-from digests.outbox import Outbox
-from digests.store import Store, sqlite_url
+from digests.store import Store
+from digests.store.database import sqlite_url
 
 TAXONOMY = Path(__file__).parents[1] / "config" / "topics.toml"
 
@@ -64,7 +64,7 @@ async def start_server(
     server = OpsServer(
         OpsSettings(listen="127.0.0.1", port=free_port() if port is None else port),
         store=store,
-        outbox=Outbox(store),
+        outbox=store.outbox,
         scheduler_running=lambda: running,
         last_poll=lambda: last_poll,
         clock=lambda: NOW + timedelta(minutes=5),
@@ -102,7 +102,7 @@ async def test_healthz_is_ready_with_a_database_and_a_running_scheduler(
 
 
 async def test_healthz_reports_the_outbox_backlog(store: Store, servers: list[OpsServer]) -> None:
-    await Outbox(store).enqueue("news", "telegram", "-1001", None, "d|1", ["{}", "{}"], NOW)
+    await store.outbox.enqueue("news", "telegram", "-1001", None, "d|1", ["{}", "{}"], NOW)
     server = await start_server(servers, store, last_poll=None)
     status, _, body = await get(f"{server.url}/healthz")
     document = json.loads(body)
@@ -157,7 +157,7 @@ async def test_port_zero_turns_the_server_off(store: Store) -> None:
     server = OpsServer(
         OpsSettings(port=0),
         store=store,
-        outbox=Outbox(store),
+        outbox=store.outbox,
         scheduler_running=lambda: True,
         last_poll=lambda: None,
     )
@@ -205,7 +205,7 @@ async def test_metrics_expose_every_metric_and_a_fresh_outbox_depth(
         assert f"# TYPE {name.removesuffix('_total')}" in body, name
     assert "\noutbox_depth 0.0\n" in body
 
-    await Outbox(store).enqueue("news", "slack", "C0123456", None, "d|1", ["{}", "{}", "{}"], NOW)
+    await store.outbox.enqueue("news", "slack", "C0123456", None, "d|1", ["{}", "{}", "{}"], NOW)
     _, _, body = await get(f"{server.url}/metrics")
     assert "\noutbox_depth 3.0\n" in body
     assert "\noutbox_oldest_age_seconds 300.0\n" in body

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from digests.errors import AlreadySent
+from digests.ingest.settings import FeedSettings
 from digests.models import Entry
-from digests.outbox import Outbox, OutboxMessage
-from digests.policy import FeedSettings
-from digests.schema import sent_items
-from digests.store import Store, sqlite_url
+from digests.store import Store
+from digests.store.database import sqlite_url
+from digests.store.outbox import Outbox, OutboxMessage, SentStories
 
 T0 = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
@@ -41,7 +41,7 @@ def names(messages: list[OutboxMessage]) -> list[tuple[str, int]]:
 
 
 async def test_enqueue_is_idempotent_on_the_digest_key(store: Store) -> None:
-    outbox = Outbox(store)
+    outbox = store.outbox
 
     assert await enqueue(outbox, "-1", "d|2026-11-29T18:00", parts=2)
     assert not await enqueue(outbox, "-1", "d|2026-11-29T18:00", parts=3)
@@ -57,7 +57,7 @@ async def test_enqueue_is_idempotent_on_the_digest_key(store: Store) -> None:
 
 
 async def test_enqueue_refuses_nothing_to_send_and_unknown_platforms(store: Store) -> None:
-    outbox = Outbox(store)
+    outbox = store.outbox
     with pytest.raises(ValueError, match="no parts"):
         await outbox.enqueue("d", "telegram", "-1", None, "k", [], T0)
     with pytest.raises(ValueError, match="unknown platform"):
@@ -66,50 +66,37 @@ async def test_enqueue_refuses_nothing_to_send_and_unknown_platforms(store: Stor
 
 
 async def _article_id(store: Store) -> int:
-    await store.sync_config_feeds([FeedSettings(url="https://a.example/rss", name="a")], T0)
-    (feed,) = await store.list_feeds()
+    await store.feeds.sync_config([FeedSettings(url="https://a.example/rss", name="a")], T0)
+    (feed,) = await store.feeds.all()
     entry = Entry("g1", "https://a.example/1", "خبر", T0, "")
-    (new,) = await store.insert_entries(feed, [entry], T0, dedup_window=timedelta(days=1))
+    (new,) = await store.articles.insert_entries(feed, [entry], T0, dedup_window=timedelta(days=1))
     return new.article.id
 
 
-async def test_the_also_callback_commits_with_the_parts_or_not_at_all(store: Store) -> None:
-    outbox = Outbox(store)
+async def test_sent_stories_commit_with_the_parts_or_not_at_all(store: Store) -> None:
+    outbox = store.outbox
     article_id = await _article_id(store)
+    sent = SentStories("d", (article_id,))
 
-    async def mark_sent_then_break(conn: AsyncConnection) -> None:
-        await conn.execute(
-            sent_items.insert().values(destination="d", article_id=article_id, sent_at=T0)
-        )
-        raise RuntimeError("renderer exploded")
-
-    async def mark_sent(conn: AsyncConnection) -> None:
-        await conn.execute(
-            sent_items.insert().values(destination="d", article_id=article_id, sent_at=T0)
-        )
-
-    with pytest.raises(RuntimeError):
-        await outbox.enqueue(
-            "d", "telegram", "-1", None, "k", ["{}", "{}"], T0, also=mark_sent_then_break
-        )
+    # Another digest recorded the story for "d" first: this digest is not queued at all.
+    await store.articles.mark_sent("d", [article_id], T0)
+    with pytest.raises(AlreadySent):
+        await outbox.enqueue("d", "telegram", "-1", None, "k", ["{}", "{}"], T0, sent=sent)
     assert await outbox.depth() == 0
-    assert await store.sent_stories("d", [article_id]) == set()
 
-    assert await outbox.enqueue("d", "telegram", "-1", None, "k", ["{}"], T0, also=mark_sent)
+    other = SentStories("e", (article_id,))
+    assert await outbox.enqueue("e", "telegram", "-1", None, "k", ["{}"], T0, sent=other)
     assert await outbox.depth() == 1
-    assert await store.sent_stories("d", [article_id]) == {article_id}
+    assert await store.articles.sent_stories("e", [article_id]) == {article_id}
 
-    calls: list[int] = []
-
-    async def count(conn: AsyncConnection) -> None:
-        calls.append(1)
-
-    assert not await outbox.enqueue("d", "telegram", "-1", None, "k", ["{}"], T0, also=count)
-    assert calls == []  # a known digest never runs its callback again
+    # A known digest key changes nothing, its sent records included.
+    again = SentStories("f", (article_id,))
+    assert not await outbox.enqueue("f", "telegram", "-1", None, "k", ["{}"], T0, sent=again)
+    assert await store.articles.sent_stories("f", [article_id]) == set()
 
 
 async def test_parts_of_one_chat_go_strictly_in_order_across_digests(store: Store) -> None:
-    outbox = Outbox(store)
+    outbox = store.outbox
     await enqueue(outbox, "-1", "morning", parts=3)
     await enqueue(outbox, "-1", "evening", parts=2)
 
@@ -126,7 +113,7 @@ async def test_parts_of_one_chat_go_strictly_in_order_across_digests(store: Stor
 
 
 async def test_only_one_part_per_chat_is_in_flight(store: Store) -> None:
-    outbox = Outbox(store)
+    outbox = store.outbox
     await enqueue(outbox, "-1", "k", parts=3)
 
     (first,) = await claim(outbox)
@@ -142,7 +129,7 @@ async def test_only_one_part_per_chat_is_in_flight(store: Store) -> None:
 async def test_a_sent_part_paces_its_chat_for_every_claimer(store: Store) -> None:
     """The per-chat pause is kept in the outbox, so another instance claiming the next part
     waits it out too; other chats are not held back."""
-    outbox = Outbox(store)
+    outbox = store.outbox
     await enqueue(outbox, "-1", "k", parts=2)
     await enqueue(outbox, "-2", "other", parts=2)
     first, other = await claim(outbox)
@@ -155,7 +142,7 @@ async def test_a_sent_part_paces_its_chat_for_every_claimer(store: Store) -> Non
 
 
 async def test_an_expired_lease_is_claimed_again_after_a_crash(store: Store) -> None:
-    outbox = Outbox(store)
+    outbox = store.outbox
     await enqueue(outbox, "-1", "k", parts=2)
 
     (crashed,) = await claim(outbox)  # the sender dies before mark_sent
@@ -174,7 +161,7 @@ async def test_an_expired_lease_is_claimed_again_after_a_crash(store: Store) -> 
 
 
 async def test_retry_waits_for_not_before_and_holds_back_the_chat(store: Store) -> None:
-    outbox = Outbox(store)
+    outbox = store.outbox
     await enqueue(outbox, "-1", "k", parts=2)
     await enqueue(outbox, "-2", "other")
 
@@ -189,7 +176,7 @@ async def test_retry_waits_for_not_before_and_holds_back_the_chat(store: Store) 
 
 
 async def test_postpone_returns_a_part_without_counting_an_attempt(store: Store) -> None:
-    outbox = Outbox(store)
+    outbox = store.outbox
     await enqueue(outbox, "-1", "k")
 
     (message,) = await claim(outbox)
@@ -200,7 +187,7 @@ async def test_postpone_returns_a_part_without_counting_an_attempt(store: Store)
 
 
 async def test_a_failed_part_no_longer_holds_back_its_chat(store: Store) -> None:
-    outbox = Outbox(store)
+    outbox = store.outbox
     await enqueue(outbox, "-1", "k", parts=2)
 
     (first,) = await claim(outbox)
@@ -219,7 +206,7 @@ async def test_a_failed_part_no_longer_holds_back_its_chat(store: Store) -> None
 
 
 async def test_a_deactivated_destination_drops_its_unsent_parts(store: Store) -> None:
-    outbox = Outbox(store)
+    outbox = store.outbox
     await enqueue(outbox, "-1", "a", parts=2)
     await enqueue(outbox, "-1", "b", parts=2)
     await enqueue(outbox, "-2", "c")
@@ -235,7 +222,7 @@ async def test_a_deactivated_destination_drops_its_unsent_parts(store: Store) ->
 async def test_drop_stale_drops_waiting_parts_only(
     store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
-    outbox = Outbox(store)
+    outbox = store.outbox
     await outbox.enqueue("slack:news", "slack", "C1", None, "old-in-flight", ["{}"], T0)
     await enqueue(outbox, "-2", "old-crashed", when=T0)
     await enqueue(outbox, "-3", "old-waiting", parts=2, when=T0)
@@ -244,7 +231,7 @@ async def test_drop_stale_drops_waiting_parts_only(
     assert crashed.digest_key == "old-crashed"  # its sender dies; the lease ends at 3530
     (in_flight,) = await outbox.claim(at(3600), limit=1, lease=LEASE, platform="slack")
 
-    with caplog.at_level(logging.WARNING, logger="digests.outbox"):
+    with caplog.at_level(logging.WARNING, logger="digests.store.outbox"):
         dropped = await outbox.drop_stale(at(1800), at(3620))
 
     assert dropped == 3
@@ -260,7 +247,7 @@ async def test_drop_stale_drops_waiting_parts_only(
 
 
 async def test_a_migrated_chat_takes_its_parts_and_future_digests(store: Store) -> None:
-    outbox = Outbox(store)
+    outbox = store.outbox
     await enqueue(outbox, "-1", "a", parts=2)
 
     (first,) = await claim(outbox)  # the send answers ChatMigrated(new_chat_id=-1001)
@@ -281,7 +268,7 @@ async def test_a_migrated_chat_takes_its_parts_and_future_digests(store: Store) 
 
 
 async def test_one_claim_serves_many_chats_oldest_first(store: Store) -> None:
-    outbox = Outbox(store)
+    outbox = store.outbox
     for chat in range(50):
         await enqueue(outbox, f"-{chat}", f"d{chat}", parts=2)
     await outbox.enqueue("slack:news", "slack", "C1", "1700000000.1", "s", ["{}"], T0)
@@ -297,7 +284,7 @@ async def test_one_claim_serves_many_chats_oldest_first(store: Store) -> None:
 
 
 async def test_claim_can_be_restricted_to_one_platform(store: Store) -> None:
-    outbox = Outbox(store)
+    outbox = store.outbox
     await enqueue(outbox, "-1", "t")
     await outbox.enqueue("slack:news", "slack", "C1", None, "s", ["{}"], T0)
 
@@ -308,12 +295,12 @@ async def test_claim_can_be_restricted_to_one_platform(store: Store) -> None:
 
 
 async def test_concurrent_claimers_never_share_a_part(store: Store) -> None:
-    outbox = Outbox(store)
+    outbox = store.outbox
     for chat in range(20):
         await enqueue(outbox, f"-{chat}", f"d{chat}", parts=3)
 
     batches = await asyncio.gather(
-        *(Outbox(store).claim(T0, limit=3, lease=LEASE) for _ in range(10))
+        *(store.outbox.claim(T0, limit=3, lease=LEASE) for _ in range(10))
     )
 
     claimed = [m for batch in batches for m in batch]
@@ -327,8 +314,8 @@ async def test_two_stores_on_one_file_never_share_a_part(tmp_path: Path) -> None
     first, second = await Store.open(url), await Store.open(url)
     try:
         for chat in range(20):
-            await enqueue(Outbox(first), f"-{chat}", f"d{chat}", parts=2)
-        claimers = [Outbox(first), Outbox(second)] * 5
+            await enqueue(first.outbox, f"-{chat}", f"d{chat}", parts=2)
+        claimers = [first.outbox, second.outbox] * 5
         batches = await asyncio.gather(*(o.claim(T0, limit=3, lease=LEASE) for o in claimers))
     finally:
         await first.close()
@@ -338,7 +325,7 @@ async def test_two_stores_on_one_file_never_share_a_part(tmp_path: Path) -> None
 
 
 async def test_metrics_report_depth_and_the_oldest_waiting_part(store: Store) -> None:
-    outbox = Outbox(store)
+    outbox = store.outbox
     assert await outbox.depth() == 0
     assert await outbox.oldest_pending_age(T0) == 0.0
 
@@ -352,7 +339,7 @@ async def test_metrics_report_depth_and_the_oldest_waiting_part(store: Store) ->
 
 
 async def test_timestamps_come_back_aware_and_rows_are_plain_sql(store: Store) -> None:
-    outbox = Outbox(store)
+    outbox = store.outbox
     await enqueue(outbox, "-1", "k")
     (message,) = await claim(outbox)
     assert message.created_at == T0 and message.created_at.tzinfo is UTC

@@ -5,9 +5,9 @@ from __future__ import annotations
 import gzip
 from datetime import timedelta
 
-from digests.fetch import Fetcher
-from digests.pipeline import utcnow
-from digests.policy import PollSettings
+from digests.clock import utcnow
+from digests.ingest.fetch import Fetcher
+from digests.ingest.settings import PollSettings
 from digests.store import Store
 from tests.conftest import DATA, Harness
 from tests.feedserver import Answer, FeedServer
@@ -20,10 +20,10 @@ async def test_rss_with_full_content_stores_every_story_once(harness: Harness) -
     harness.server.add("/rss", rss(harness.server.base))
     await harness.add_feeds("/rss")
 
-    [outcome] = await harness.pipeline.poll_feeds(await harness.store.list_feeds())
+    [outcome] = await harness.pipeline.poll_feeds(await harness.store.feeds.all())
 
     assert (outcome.status, outcome.http_status, outcome.new_articles) == ("ok", 200, 5)
-    stored = await harness.store.recent_articles()
+    stored = await harness.store.articles.recent()
     assert {a.title for a in stored} == TITLES
     rates = next(a for a in stored if "الفائدة" in a.title)
     assert rates.text is not None and "٤٫٨٪" in rates.text and "Capital Economics" in rates.text
@@ -39,10 +39,10 @@ async def test_atom_feed(harness: Harness) -> None:
     )
     await harness.add_feeds("/atom")
 
-    [outcome] = await harness.pipeline.poll_feeds(await harness.store.list_feeds())
+    [outcome] = await harness.pipeline.poll_feeds(await harness.store.feeds.all())
 
     assert outcome.new_articles == 5
-    stored = await harness.store.recent_articles()
+    stored = await harness.store.articles.recent()
     assert {a.title for a in stored} == TITLES
     assert all(a.url.startswith(harness.server.url("/atom/")) for a in stored)
     feed = await harness.feed("/atom")
@@ -68,10 +68,10 @@ async def test_windows_1256_and_iso_8859_6_come_out_as_unicode(harness: Harness)
     )
     await harness.add_feeds("/cp1256", "/iso")
 
-    outcomes = await harness.pipeline.poll_feeds(await harness.store.list_feeds())
+    outcomes = await harness.pipeline.poll_feeds(await harness.store.feeds.all())
 
     assert [o.new_articles for o in outcomes] == [5, 1]
-    titles = [a.title for a in await harness.store.recent_articles()]
+    titles = [a.title for a in await harness.store.articles.recent()]
     assert set(titles) >= TITLES
     assert titles.count("انطلاق معرض الرياض الدولي للكتاب بمشاركة 1800 دار نشر") == 2
 
@@ -87,10 +87,10 @@ async def test_snippet_only_feed_fetches_and_cleans_the_article_pages(harness: H
     # /news/football is not served (404): that article keeps its snippet.
     await harness.add_feeds("/snippets")
 
-    [outcome] = await harness.pipeline.poll_feeds(await harness.store.list_feeds())
+    [outcome] = await harness.pipeline.poll_feeds(await harness.store.feeds.all())
 
     assert outcome.new_articles == 2
-    by_slug = {a.url.rsplit("/", 1)[-1]: a for a in await harness.store.recent_articles()}
+    by_slug = {a.url.rsplit("/", 1)[-1]: a for a in await harness.store.articles.recent()}
     assert by_slug["rates"].text is not None
     paragraphs = by_slug["rates"].text.split("\n\n")
     assert paragraphs == [p.strip() for p in expected[1:] if p.strip()]
@@ -105,7 +105,7 @@ async def test_malformed_feed_is_read_as_far_as_possible_and_the_problem_recorde
     harness.server.add("/broken", broken)
     await harness.add_feeds("/broken")
 
-    [outcome] = await harness.pipeline.poll_feeds(await harness.store.list_feeds())
+    [outcome] = await harness.pipeline.poll_feeds(await harness.store.feeds.all())
 
     assert outcome.status == "ok"
     assert outcome.new_articles >= 2
@@ -122,7 +122,7 @@ async def test_a_document_that_is_no_feed_is_an_error_on_that_feed(harness: Harn
     )
     await harness.add_feeds("/html")
 
-    [outcome] = await harness.pipeline.poll_feeds(await harness.store.list_feeds())
+    [outcome] = await harness.pipeline.poll_feeds(await harness.store.feeds.all())
 
     assert outcome.status == "error"
     assert outcome.error is not None and outcome.error.startswith("parse:")
@@ -136,7 +136,7 @@ async def test_server_error_backs_off_then_recovers(harness: Harness) -> None:
     await harness.add_feeds("/flaky")
 
     before = utcnow()
-    [first] = await harness.pipeline.poll_feeds(await harness.store.list_feeds())
+    [first] = await harness.pipeline.poll_feeds(await harness.store.feeds.all())
     feed = await harness.feed("/flaky")
     assert (first.status, first.http_status) == ("error", 500)
     assert feed.error_count == 1 and "500" in (feed.last_error or "")
@@ -162,11 +162,11 @@ async def test_feed_that_rewrites_guids_does_not_repost(harness: Harness) -> Non
     route.dynamic = lambda hit: Answer(200, rss(harness.server.base, guid_prefix=f"urn:poll{hit}:"))
     await harness.add_feeds("/rewrites")
 
-    [first] = await harness.pipeline.poll_feeds(await harness.store.list_feeds())
-    [second] = await harness.pipeline.poll_feeds(await harness.store.list_feeds())
+    [first] = await harness.pipeline.poll_feeds(await harness.store.feeds.all())
+    [second] = await harness.pipeline.poll_feeds(await harness.store.feeds.all())
 
     assert (first.new_articles, second.new_articles) == (5, 0)
-    assert len(await harness.store.recent_articles()) == 5
+    assert len(await harness.store.articles.recent()) == 5
 
 
 async def test_same_headline_under_a_new_link_is_not_new_in_the_window(harness: Harness) -> None:
@@ -180,7 +180,7 @@ async def test_same_headline_under_a_new_link_is_not_new_in_the_window(harness: 
     await harness.add_feeds("/relinks")
 
     outcomes = [
-        (await harness.pipeline.poll_feeds(await harness.store.list_feeds()))[0] for _ in range(2)
+        (await harness.pipeline.poll_feeds(await harness.store.feeds.all()))[0] for _ in range(2)
     ]
 
     assert [o.new_articles for o in outcomes] == [2, 0]
@@ -196,10 +196,10 @@ async def test_permanent_redirect_updates_the_feed_url_and_temporary_does_not(
     server.add("/holiday", rss(server.base, STORIES[1:2], link_path="/h/{slug}", guid_prefix="h:"))
     await harness.add_feeds("/moved", "/away")
 
-    outcomes = await harness.pipeline.poll_feeds(await harness.store.list_feeds())
+    outcomes = await harness.pipeline.poll_feeds(await harness.store.feeds.all())
 
     assert [o.new_articles for o in outcomes] == [1, 1]
-    urls = {f.name: f.url for f in await harness.store.list_feeds()}
+    urls = {f.name: f.url for f in await harness.store.feeds.all()}
     assert urls == {"moved": server.url("/new-home"), "away": server.url("/away")}
 
 
@@ -211,7 +211,7 @@ async def test_oversized_response_is_refused_and_recorded(harness: Harness) -> N
     harness.server.add("/ok", rss(harness.server.base, STORIES[:1]))
     await harness.add_feeds("/huge", "/huge-chunked", "/ok")
 
-    outcomes = await harness.pipeline.poll_feeds(await harness.store.list_feeds())
+    outcomes = await harness.pipeline.poll_feeds(await harness.store.feeds.all())
 
     assert [o.status for o in outcomes] == ["error", "error", "ok"]
     for outcome in outcomes[:2]:
@@ -231,7 +231,7 @@ async def test_slow_feed_times_out_without_holding_up_the_others(harness: Harnes
     )
     await harness.add_feeds("/slow", "/trickle", "/fast")
 
-    outcomes = await harness.pipeline.poll_feeds(await harness.store.list_feeds())
+    outcomes = await harness.pipeline.poll_feeds(await harness.store.feeds.all())
 
     by_name = {o.name: o for o in outcomes}
     assert by_name["slow"].status == "error" and (by_name["slow"].error or "").startswith("timeout")
@@ -251,12 +251,12 @@ async def test_second_poll_sends_validators_and_a_304_stores_nothing(harness: Ha
     )
     await harness.add_feeds("/cond")
 
-    [first] = await harness.pipeline.poll_feeds(await harness.store.list_feeds())
+    [first] = await harness.pipeline.poll_feeds(await harness.store.feeds.all())
     feed = await harness.feed("/cond")
     assert (feed.etag, feed.last_modified) == ('"v1"', "Sat, 28 Nov 2026 09:00:00 GMT")
     # The feed's <ttl> (60 min) outweighs the 15-minute interval.
     assert feed.next_check_at is not None and feed.next_check_at - utcnow() > timedelta(minutes=55)
-    count = len(await harness.store.recent_articles())
+    count = len(await harness.store.articles.recent())
 
     [second] = await harness.pipeline.poll_feeds([feed])
 
@@ -266,16 +266,16 @@ async def test_second_poll_sends_validators_and_a_304_stores_nothing(harness: Ha
     assert sent["if-none-match"] == '"v1"'
     assert sent["if-modified-since"] == "Sat, 28 Nov 2026 09:00:00 GMT"
     assert sent["user-agent"].startswith("newsdigest/")
-    assert len(await harness.store.recent_articles()) == count
+    assert len(await harness.store.articles.recent()) == count
     assert (await harness.feed("/cond")).etag == '"v1"'
 
 
 async def test_connection_refused_is_recorded_and_others_still_polled(harness: Harness) -> None:
     harness.server.add("/ok", rss(harness.server.base, STORIES[:1]))
     await harness.add_feeds("/ok")
-    from digests.policy import FeedSettings
+    from digests.ingest.settings import FeedSettings
 
-    await harness.store.sync_config_feeds(
+    await harness.store.feeds.sync_config(
         [
             FeedSettings(url=harness.server.url("/ok"), name="ok"),
             FeedSettings(url="http://127.0.0.1:9/feed", name="closed-port"),
@@ -283,7 +283,7 @@ async def test_connection_refused_is_recorded_and_others_still_polled(harness: H
         utcnow(),
     )
 
-    outcomes = await harness.pipeline.poll_feeds(await harness.store.list_feeds())
+    outcomes = await harness.pipeline.poll_feeds(await harness.store.feeds.all())
 
     by_name = {o.name: o for o in outcomes}
     assert by_name["closed-port"].status == "error"
@@ -301,7 +301,7 @@ async def test_due_feeds_are_claimed_once_and_rescheduled(harness: Harness) -> N
 
     assert sorted(o.name for o in first) == ["a", "b"]
     assert again == []  # both were rescheduled into the future
-    feeds = await harness.store.list_feeds()
+    feeds = await harness.store.feeds.all()
     assert all(f.next_check_at and f.next_check_at > utcnow() for f in feeds)
 
 
@@ -316,7 +316,7 @@ async def test_requests_to_one_host_stay_within_the_per_host_limit(
     async with Fetcher(settings) as fetcher:
         harness = Harness(store, fetcher, feed_server, settings)
         await harness.add_feeds(*(f"/h{n}" for n in range(6)))
-        outcomes = await harness.pipeline.poll_feeds(await store.list_feeds())
+        outcomes = await harness.pipeline.poll_feeds(await store.feeds.all())
 
     assert [o.status for o in outcomes] == ["ok"] * 6
     assert feed_server.max_in_flight == 2
@@ -329,7 +329,7 @@ async def test_compressed_body_is_limited_by_its_decoded_size(harness: Harness) 
     harness.server.add("/bomb", bomb, headers={"Content-Encoding": "gzip"})
     await harness.add_feeds("/bomb")
 
-    [outcome] = await harness.pipeline.poll_feeds(await harness.store.list_feeds())
+    [outcome] = await harness.pipeline.poll_feeds(await harness.store.feeds.all())
 
     assert outcome.status == "error" and (outcome.error or "").startswith("too_large")
 
@@ -346,10 +346,10 @@ async def test_unusable_article_links_never_stop_the_pass(harness: Harness) -> N
     harness.server.add("/good", rss(harness.server.base, STORIES[3:4], guid_prefix="g:"))
     await harness.add_feeds("/bad0", "/bad1", "/bad2", "/good")
 
-    outcomes = await harness.pipeline.poll_feeds(await harness.store.list_feeds())
+    outcomes = await harness.pipeline.poll_feeds(await harness.store.feeds.all())
     await harness.pipeline.complete_pending()  # nothing left that raises on every tick
 
     by_name = {o.name: o for o in outcomes}
     assert by_name["good"].new_articles == 1
     assert all(by_name[f"bad{n}"].status in ("ok", "error") for n in range(3))
-    assert await harness.store.articles_missing_text(limit=10) == []
+    assert await harness.store.articles.missing_text(limit=10) == []

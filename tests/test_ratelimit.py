@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digests.ratelimit import (
+from digests.deliver.ratelimit import (
     Limit,
     RateLimiter,
     Rule,

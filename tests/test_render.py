@@ -23,22 +23,22 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digests.bidi import FSI, PDI
 from digests.models import Digest, DigestItem, DigestSection, Link, TopicRef
-from digests.render_common import ELLIPSIS, safe_url, shorten, utf16_len
-from digests.render_slack import (
+from digests.render.common import ELLIPSIS, safe_url, shorten, utf16_len
+from digests.render.slack import (
     FOLLOW_TOPIC_ACTION_ID,
     TOPIC_MORE_ACTION_ID,
     SlackMessage,
     render_slack,
 )
-from digests.render_telegram import (
+from digests.render.telegram import (
     TelegramMessage,
     parse_topic_payload,
     render_telegram,
     topic_payload,
 )
-from digests.render_text import render_text
+from digests.render.text import render_text
+from digests.text.bidi import FSI, PDI
 from tests.render_fixtures import (
     CASES,
     CREATED,

@@ -6,17 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from digests.models import Entry
-from digests.pipeline import utcnow
-from digests.policy import FeedSettings
-from digests.search import (
-    QueryError,
-    SearchFilters,
-    index_terms,
-    make_snippet,
-    parse_query,
-)
-from digests.store import Enrichment, Store, TopicRow
+from digests.clock import utcnow
+from digests.ingest.settings import FeedSettings
+from digests.models import Entry, TopicRow
+from digests.store import Store
+from digests.text.enrich import Enrichment
+from digests.text.query import QueryError, SearchFilters, index_terms, make_snippet, parse_query
 
 NOW = utcnow()
 
@@ -50,22 +45,22 @@ ARTICLES = [
 
 
 async def seed(store: Store) -> dict[str, int]:
-    await store.sync_config_feeds(
+    await store.feeds.sync_config(
         [
             FeedSettings(url="https://a.example/rss", name="أ"),
             FeedSettings(url="https://b.example/rss", name="ب"),
         ],
         NOW,
     )
-    await store.sync_topics(
+    await store.topics.sync(
         [TopicRow(s, s, s, "country") for s in ("iran", "iraq", "usa", "saudi", "un")], NOW
     )
-    feeds = {f.name: f for f in await store.list_feeds()}
+    feeds = {f.name: f for f in await store.feeds.all()}
     ids: dict[str, int] = {}
     enrichments = []
     for n, (feed, title, text, days, slugs) in enumerate(ARTICLES):
         entry = Entry(f"g{n}", f"https://x.example/{n}", title, NOW - timedelta(days=days), text)
-        [new] = await store.insert_entries(
+        [new] = await store.articles.insert_entries(
             feeds[feed], [entry], NOW, dedup_window=timedelta(hours=1)
         )
         ids[title] = new.article.id
@@ -78,12 +73,12 @@ async def seed(store: Store) -> dict[str, int]:
                 search_body=index_terms(text),
             )
         )
-    await store.save_enrichments(enrichments, NOW)
+    await store.topics.save_enrichments(enrichments, NOW)
     return ids
 
 
 async def titles(store: Store, text: str, filters: SearchFilters | None = None) -> list[str]:
-    rows, _ = await store.search(
+    rows, _ = await store.search.rank(
         parse_query(text), filters or SearchFilters(), now=NOW, per_page=20
     )
     return [r.title for r in rows]
@@ -122,8 +117,10 @@ async def test_filters_by_topic_source_and_date(store: Store) -> None:
 
 async def test_paging(store: Store) -> None:
     await seed(store)
-    first, total = await store.search(parse_query("إيران"), SearchFilters(), now=NOW, per_page=2)
-    second, _ = await store.search(
+    first, total = await store.search.rank(
+        parse_query("إيران"), SearchFilters(), now=NOW, per_page=2
+    )
+    second, _ = await store.search.rank(
         parse_query("إيران"), SearchFilters(), now=NOW, per_page=2, page=2
     )
     assert total == 3 and len(first) == 2 and len(second) == 1
@@ -131,16 +128,16 @@ async def test_paging(store: Store) -> None:
 
 
 async def test_mixed_latin_and_numbers(store: Store) -> None:
-    await store.sync_config_feeds([FeedSettings(url="https://c.example/rss", name="ج")], NOW)
-    [feed] = await store.list_feeds()
+    await store.feeds.sync_config([FeedSettings(url="https://c.example/rss", name="ج")], NOW)
+    [feed] = await store.feeds.all()
     title = "قمة COP29 تبحث تمويل المناخ بـ 100 مليار دولار"
-    [new] = await store.insert_entries(
+    [new] = await store.articles.insert_entries(
         feed,
         [Entry("c1", "https://c.example/1", title, NOW, "")],
         NOW,
         dedup_window=timedelta(hours=1),
     )
-    await store.save_enrichments(
+    await store.topics.save_enrichments(
         [Enrichment(new.article.id, new.article.id, search_title=index_terms(title))], NOW
     )
     assert await titles(store, "cop29") == [title]
@@ -177,7 +174,7 @@ async def test_fts_syntax_characters_are_just_text(store: Store) -> None:
             query = parse_query(hostile)
         except QueryError:
             continue
-        await store.search(query, SearchFilters(), now=NOW)  # must not raise
+        await store.search.rank(query, SearchFilters(), now=NOW)  # must not raise
 
 
 def test_query_keeps_phrases_and_words_apart() -> None:

@@ -5,11 +5,19 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from bot.sender import ChatGone, ChatMoved, DeliveryError, Rejected, RetryLater, Sender, Transient
-from digests.outbox import Outbox, OutboxMessage
-from digests.pipeline import utcnow
-from digests.ratelimit import Limit, RateLimiter, Rule, everything, per_chat
+from digests.clock import utcnow
+from digests.deliver.ratelimit import Limit, RateLimiter, Rule, everything, per_chat
+from digests.deliver.sender import (
+    ChatGone,
+    ChatMoved,
+    DeliveryError,
+    Rejected,
+    RetryLater,
+    Sender,
+    Transient,
+)
 from digests.store import Store
+from digests.store.outbox import Outbox, OutboxMessage
 
 
 @dataclass
@@ -34,7 +42,7 @@ def fast_limiter() -> RateLimiter:
 
 
 async def setup(store: Store, **kwargs: object) -> tuple[Outbox, FakeTransport, Sender]:
-    outbox = Outbox(store)
+    outbox = store.outbox
     transport = FakeTransport()
     sender = Sender(outbox, {"telegram": transport}, {"telegram": fast_limiter()}, **kwargs)  # type: ignore[arg-type]
     return outbox, transport, sender
@@ -136,7 +144,7 @@ async def test_rejected_fails_once_and_transient_retries_then_gives_up(store: St
 async def _force_due(store: Store, id_: int) -> None:
     """Make a backed-off part due now (what waiting out its backoff would do)."""
 
-    from digests.schema import outbox as table
+    from digests.store.schema import outbox as table
 
     async with store.write() as conn:
         await conn.execute(table.update().where(table.c.id == id_).values(not_before=utcnow()))

@@ -1,4 +1,4 @@
-"""Same-story clustering and related coverage (``digests.similarity``).
+"""Same-story clustering and related coverage (``text.stories``).
 
 The articles are short Arabic wire-style items written for these tests. A handful of
 unrelated "background" items give the index realistic document frequencies, as the few
@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from digests.similarity import (
+from digests.text.stories import (
     DEFAULT_RELATED_MAX,
     DEFAULT_RELATED_MIN,
     DEFAULT_SAME_SOURCE_THRESHOLD,

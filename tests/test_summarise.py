@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digests.summarise import Summary, article_sentences, lead, rank_sentences, summarise
+from digests.text.summarise import Summary, article_sentences, lead, rank_sentences, summarise
 
 TITLE = "افتتاح أكبر محطة للطاقة الشمسية في المنطقة قرب أسوان"
 ARTICLE = "\n".join(

@@ -15,7 +15,6 @@ import pytest
 from bot.config import load_settings
 from bot.service import run_service
 from digests.store import Store
-from digests.subscriptions import Subscriptions
 from tests.fake_telegram import FakeTelegram, fake_telegram  # noqa: F401  (fixture)
 from tests.feedserver import FeedServer
 from tests.fixtures import STORIES, Story, rss
@@ -133,7 +132,7 @@ async def test_admin_commands_refuse_everyone_else(running: tuple[FakeTelegram, 
     assert "مشرف" in shown(refusal) and "5" in shown(stats)
     store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'newsdigest.sqlite3'}")
     try:
-        assert not any(f.paused for f in await store.list_feeds())  # nothing changed
+        assert not any(f.paused for f in await store.feeds.all())  # nothing changed
     finally:
         await store.close()
 
@@ -225,7 +224,7 @@ async def test_a_subscriber_who_blocked_the_bot_is_deactivated(
 
     store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'newsdigest.sqlite3'}")
     try:
-        subscriptions = Subscriptions(store)
+        subscriptions = store.subscriptions
         for _ in range(100):
             subscriber = await subscriptions.get("telegram", str(USER))
             if subscriber is not None and not subscriber.active:

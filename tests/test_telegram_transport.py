@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.sender import ChatGone, ChatMoved, Rejected, RetryLater
 from bot.telegram_bot import TelegramTransport
+from digests.deliver.sender import ChatGone, ChatMoved, Rejected, RetryLater
 from tests.fake_telegram import FakeTelegram, fake_telegram  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digests.arabic import normalise
 from digests.errors import ConfigError
-from digests.keyphrases import PhraseStats, extract_keyphrases, phrase_keys
-from digests.topics import Taxonomy, TopicDef, promote, to_toml_entry
+from digests.text.arabic import normalise
+from digests.text.keyphrases import PhraseStats, extract_keyphrases, phrase_keys
+from digests.text.taxonomy import Taxonomy, TopicDef, promote, to_toml_entry
 
 ROOT = Path(__file__).parents[1]
 SEED = (Path(__file__).parent / "data" / "pages" / "seed" / "expected.txt").read_text("utf-8")

@@ -1,0 +1,147 @@
+"""Compose a digest for one destination from the stories that are new there.
+
+Pure: takes stories (each with its articles, topics and related earlier articles) and the
+destination's choices, returns a ``Digest``. Which stories are new for a destination is the
+store's business; this module filters, ranks, groups and words them.
+
+Ranking: how many outlets covered the story, then how recent it is (a story loses half its
+recency bonus every 12 hours), then the weight of its main topic. Stories are grouped under
+their main taxonomy topic; sections are ordered by their best story, and stories without a
+taxonomy topic close the digest.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from digests.models import Article, Digest, DigestItem, DigestSection, Link, TopicRef
+from digests.text.summarise import summarise
+
+__all__ = ["DigestChoices", "StoryCandidate", "StoryTopic", "compose"]
+
+_RECENCY_HALF_LIFE_HOURS = 12.0
+_MAX_TOPICS_SHOWN = 3
+_MAX_RELATED = 2
+
+
+@dataclass(frozen=True, slots=True)
+class StoryTopic:
+    """A topic of a story: how a digest names it, its weight, and whether it is a taxonomy
+    topic (``False``: a keyphrase found in the text)."""
+
+    ref: TopicRef
+    weight: float
+    taxonomy: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class StoryCandidate:
+    """A story that may go into a digest: its articles (oldest first), topics, related."""
+
+    story_id: int
+    articles: tuple[Article, ...]
+    topics: tuple[StoryTopic, ...] = ()
+    related: tuple[Article, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DigestChoices:
+    """What a destination asks of its digests (the composer's part of its settings)."""
+
+    max_items: int = 20
+    summary_sentences: int = 2
+    summary_chars: int = 280
+    topics: frozenset[str] = frozenset()  # only stories with one of these topics (empty: all)
+    exclude_topics: frozenset[str] = frozenset()
+    sources: frozenset[str] = frozenset()  # only articles from these sources (empty: all)
+
+
+def compose(
+    destination: str,
+    stories: Sequence[StoryCandidate],
+    now: datetime,
+    choices: DigestChoices,
+) -> Digest:
+    """The digest of ``stories`` for ``destination``: filtered, ranked, grouped by topic."""
+    ranked: list[tuple[float, int, StoryCandidate, tuple[Article, ...]]] = []
+    for story in stories:
+        articles = tuple(
+            a for a in story.articles if not choices.sources or a.source in choices.sources
+        )
+        slugs = {t.ref.slug for t in story.topics}
+        if not articles or slugs & choices.exclude_topics:
+            continue
+        if choices.topics and not slugs & choices.topics:
+            continue
+        ranked.append((_score(story, articles, now), story.story_id, story, articles))
+    ranked.sort(key=lambda r: (r[0], r[1]), reverse=True)
+    chosen = ranked[: choices.max_items]
+
+    sections: dict[str | None, list[DigestItem]] = {}
+    topic_of_section: dict[str | None, TopicRef | None] = {None: None}
+    for _, _, story, articles in chosen:
+        main = _main_topic(story)
+        key = main.slug if main else None
+        topic_of_section[key] = main
+        sections.setdefault(key, []).append(_item(story, articles, choices))
+    # Sections appear in the order of their best story (dicts keep insertion order); the
+    # stories without a taxonomy topic come last.
+    ordered = sorted(sections, key=lambda k: k is None)
+    return Digest(
+        destination=destination,
+        created_at=now,
+        sections=tuple(
+            DigestSection(topic=topic_of_section[k], items=tuple(sections[k])) for k in ordered
+        ),
+    )
+
+
+def _score(story: StoryCandidate, articles: tuple[Article, ...], now: datetime) -> float:
+    outlets = len({a.source for a in articles})
+    newest = max(a.published_at for a in articles)
+    age_hours = max(0.0, (now - newest).total_seconds() / 3600)
+    recency = math.exp(-age_hours * math.log(2) / _RECENCY_HALF_LIFE_HOURS)
+    weight = max((t.weight for t in story.topics if t.taxonomy), default=0.0)
+    return outlets + recency + 0.5 * weight
+
+
+def _main_topic(story: StoryCandidate) -> TopicRef | None:
+    taxonomy = [t for t in story.topics if t.taxonomy]
+    if not taxonomy:
+        return None
+    return max(taxonomy, key=lambda t: (t.weight, t.ref.slug)).ref
+
+
+def _item(
+    story: StoryCandidate, articles: tuple[Article, ...], choices: DigestChoices
+) -> DigestItem:
+    lead = articles[0]  # the first outlet to report it
+    if lead.summary and len(lead.summary) <= choices.summary_chars:
+        summary_text = lead.summary  # written by the LLM backend when it is configured
+    else:
+        summary_text = summarise(
+            lead.title,
+            lead.text or lead.snippet,
+            max_sentences=choices.summary_sentences,
+            max_chars=choices.summary_chars,
+        ).text
+    others: dict[str, Link] = {}
+    for article in articles[1:]:
+        if article.source != lead.source and article.source not in others:
+            others[article.source] = Link(article.title, article.url, article.source)
+    topics = sorted(story.topics, key=lambda t: (not t.taxonomy, -t.weight, t.ref.slug))
+    related = [a for a in story.related if a.story != story.story_id][:_MAX_RELATED]
+    return DigestItem(
+        article_id=lead.id,
+        title=lead.title,
+        url=lead.url,
+        source=lead.source,
+        published_at=lead.published_at,
+        summary=summary_text or lead.snippet,
+        also_reported_by=tuple(others.values()),
+        topics=tuple(t.ref for t in topics[:_MAX_TOPICS_SHOWN]),
+        related=tuple(Link(a.title, a.url, a.source) for a in related),
+    )

@@ -1,0 +1,179 @@
+"""Polite HTTP fetching of feeds and pages.
+
+One ``Fetcher`` per process wraps one ``httpx.AsyncClient``. It bounds concurrency overall and per
+host, sends conditional-GET validators, follows redirects (telling the caller when a redirect was
+permanent), enforces one deadline for the whole request and never reads a body past the size
+limit. Errors come out as ``FetchError`` with a ``kind`` the store records on the feed.
+
+The network seam is httpx's transport: tests pass a transport or point URLs at a local server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import socket
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from types import TracebackType
+from urllib.parse import urlsplit
+
+import httpx
+
+from digests.errors import FetchError, ResponseTooLarge
+from digests.ingest.settings import PollSettings
+from digests.models import FetchResult
+
+__all__ = ["Fetcher", "parse_retry_after"]
+
+_PERMANENT_REDIRECTS = frozenset({301, 308})
+
+
+class Fetcher:
+    """Fetches URLs within the limits of a ``PollSettings``; use as an async context manager."""
+
+    def __init__(
+        self, settings: PollSettings, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self._settings = settings
+        self._limit_bytes = settings.max_response_kb * 1024
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            follow_redirects=True,
+            max_redirects=5,
+            timeout=httpx.Timeout(settings.timeout_seconds),
+            limits=httpx.Limits(
+                max_connections=settings.concurrency,
+                max_keepalive_connections=settings.concurrency,
+            ),
+            headers={
+                "User-Agent": settings.user_agent,
+                "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, "
+                "text/xml;q=0.9, text/html;q=0.8, */*;q=0.5",
+                "Accept-Language": "ar, en;q=0.5",
+            },
+        )
+        self._overall = asyncio.Semaphore(settings.concurrency)
+        self._per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(settings.per_host_concurrency)
+        )
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+    async def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        """GET ``url`` and return the response; 304 comes back as a result, not an error.
+
+        Raises ``FetchError`` for network errors, the deadline, HTTP 4xx/5xx (with the server's
+        Retry-After) and ``ResponseTooLarge`` when the body passes the limit.
+        """
+        host = urlsplit(url).hostname
+        if not host or urlsplit(url).scheme not in ("http", "https"):
+            raise FetchError(url, "invalid_url", "not an http(s) URL")
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        async with self._overall, self._per_host[host]:
+            started = time.perf_counter()
+            try:
+                async with asyncio.timeout(self._settings.timeout_seconds):
+                    return await self._get(url, headers, started)
+            except TimeoutError:
+                raise FetchError(
+                    url, "timeout", f"no complete answer in {self._settings.timeout_seconds:g} s"
+                ) from None
+            except httpx.TimeoutException:
+                raise FetchError(url, "timeout", "timed out") from None
+            except httpx.TooManyRedirects:
+                raise FetchError(url, "http", "too many redirects") from None
+            except httpx.ConnectError as exc:
+                raise FetchError(url, _connect_kind(exc), _short(exc)) from None
+            except (httpx.TransportError, httpx.DecodingError) as exc:
+                raise FetchError(url, "other", _short(exc)) from None
+            except (httpx.InvalidURL, UnicodeError, ValueError) as exc:  # bad port, bad IDNA
+                raise FetchError(url, "invalid_url", _short(exc)) from None
+
+    async def _get(self, url: str, headers: dict[str, str], started: float) -> FetchResult:
+        async with self._client.stream("GET", url, headers=headers) as response:
+            if response.status_code >= 400:
+                raise FetchError(
+                    url,
+                    "http",
+                    f"HTTP {response.status_code} {response.reason_phrase}".strip(),
+                    status=response.status_code,
+                    retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                )
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > self._limit_bytes:
+                raise ResponseTooLarge(url, self._limit_bytes)
+            body = bytearray()
+            # aiter_bytes yields decoded (decompressed) bytes, so a gzip bomb is cut here too.
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > self._limit_bytes:
+                    raise ResponseTooLarge(url, self._limit_bytes)
+            history = response.history
+            permanent = (
+                str(response.url)
+                if history and all(r.status_code in _PERMANENT_REDIRECTS for r in history)
+                else None
+            )
+            return FetchResult(
+                url=url,
+                final_url=str(response.url),
+                status=response.status_code,
+                body=bytes(body),
+                headers={k.lower(): v for k, v in response.headers.items()},
+                elapsed=time.perf_counter() - started,
+                permanent_redirect=permanent,
+            )
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _connect_kind(exc: httpx.ConnectError) -> str:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return "dns"
+        cause = cause.__cause__ or cause.__context__
+    text = str(exc).lower()
+    if "name or service not known" in text or "nodename nor servname" in text:
+        return "dns"
+    return "connect"
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -1,0 +1,175 @@
+"""The database itself: one engine, one write path, the migrations, and the helpers every
+repository shares.
+
+SQLAlchemy 2 Core on asyncio. SQLite (aiosqlite, one file, WAL) is the embedded default;
+the same statements run on PostgreSQL (asyncpg). The schema is created and upgraded by the
+Alembic migrations in ``digests/store/migrations`` when the database opens.
+
+SQLite has one writer, so every write goes through ``Database.write()``, which holds one
+``asyncio.Lock`` on SQLite (none on PostgreSQL, where row locks and ``SKIP LOCKED`` serialise
+what must be serialised). Reads use ``engine.connect()`` and run concurrently under WAL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import functools
+import hashlib
+from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    Row = TypeVar("Row", bound=DataclassInstance)
+
+__all__ = [
+    "MIGRATION_LOCK",
+    "SYNC_LOCK",
+    "Database",
+    "advisory_key",
+    "from_row",
+    "insert_ignore",
+    "serialise",
+    "sqlite_url",
+    "update_rows",
+]
+
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit PostgreSQL advisory-lock key for ``name`` (the same in every
+    process and every release)."""
+    digest = hashlib.blake2b(f"newsdigest:{name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+# Advisory locks held to the end of a transaction: while migrating, and while syncing the
+# configured feeds and topics (instances that start together would both insert the same rows).
+MIGRATION_LOCK = advisory_key("migrations")
+SYNC_LOCK = advisory_key("config-sync")
+
+
+def sqlite_url(path: Path) -> str:
+    """The SQLAlchemy URL of a SQLite database file."""
+    return f"sqlite+aiosqlite:///{path}"
+
+
+class Database:
+    """An engine with SQLite's single write path; create with ``await Database.open(url)``."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, url: str) -> Database:
+        """Connect to ``url``, create the SQLite file's folder if needed, apply migrations."""
+        if url.startswith("sqlite"):
+            path = url.split(":///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url)
+        if engine.dialect.name == "sqlite":
+            sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        async with engine.begin() as conn:
+            await serialise(conn, MIGRATION_LOCK)  # instances starting together
+            await conn.run_sync(_upgrade)
+        return cls(engine)
+
+    @property
+    def single_instance(self) -> bool:
+        """True for SQLite: one process owns the database (no other instance can be live)."""
+        return self.is_sqlite
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction: committed on exit, rolled back on error. On SQLite it holds the
+        single write lock, so never open another write inside it."""
+        lock = self._write_lock if self.is_sqlite else contextlib.nullcontext()
+        async with lock, self.engine.begin() as conn:
+            yield conn
+
+    async def ping(self) -> None:
+        """Raise if the database cannot be reached."""
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
+    async def close(self) -> None:
+        """Release every connection."""
+        await self.engine.dispose()
+
+
+async def serialise(conn: AsyncConnection, key: int) -> None:
+    """On PostgreSQL, wait for the advisory lock ``key`` until this transaction ends, so
+    transactions of several instances that take it run one after another (SQLite has one
+    writer already)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+
+
+def insert_ignore(conn: AsyncConnection, table: sa.Table) -> Any:
+    """An INSERT into ``table`` that skips rows conflicting with a unique key (both dialects)."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
+
+
+async def update_rows(
+    conn: AsyncConnection, table: sa.Table, key: str, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Per-row column updates of ``table`` in one executemany: each row has the primary-key
+    column ``key`` and the same other columns. (Bind names get a prefix: SQLAlchemy reserves
+    the column names.)"""
+    if not rows:
+        return
+    columns = [name for name in rows[0] if name != key]
+    statement = (
+        table.update()
+        .where(table.c[key] == sa.bindparam(f"b_{key}"))
+        .values({column: sa.bindparam(f"b_{column}") for column in columns})
+    )
+    await conn.execute(statement, [{f"b_{k}": v for k, v in row.items()} for row in rows])
+
+
+def from_row(cls: type[Row], row: Mapping[Any, Any]) -> Row:
+    """An instance of the dataclass ``cls`` from a result row whose column names (or labels)
+    are its field names; fields the row lacks keep their defaults."""
+    present = row.keys()
+    return cls(**{name: row[name] for name in _field_names(cls) if name in present})
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _upgrade(connection: Connection) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "heads")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        "foreign_keys=ON",
+        "busy_timeout=10000",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
