@@ -50,7 +50,7 @@ def ant_or_test_stories(count: int) -> list[tuple[str, str]]:
                 if len(out) >= count:
                     break
         return out
-    from tests.fixtures import STORIES
+    from tests.support.fixtures import STORIES
 
     cycle = itertools.cycle(STORIES)
     return [
@@ -62,7 +62,7 @@ def ant_or_test_stories(count: int) -> list[tuple[str, str]]:
 def _serve(feeds: int, items: int, ready: Any) -> None:
     from xml.sax.saxutils import escape
 
-    from tests.feedserver import FeedServer
+    from tests.support.feedserver import FeedServer
 
     server = FeedServer()
     stories = ant_or_test_stories(min(feeds * items, 5000))

@@ -1,6 +1,6 @@
 """Scale-out: 1, 2 and 3 ``newsdigest run`` instances on one PostgreSQL database.
 
-Everything runs on this machine: a private PostgreSQL server (tests/postgres.py), the feed
+Everything runs on this machine: a private PostgreSQL server (tests/support/postgres.py), the feed
 server, the fake Telegram Bot API (with Telegram's limits: 30 messages/s per bot, 1/s per
 chat) and the fake Slack Web API (1/s per channel) on 127.0.0.1, and the instances as
 separate processes. For each instance count, on a fresh database:
@@ -35,12 +35,12 @@ from pathlib import Path
 import asyncpg
 
 from bench.poll import ANT, ant_or_test_stories
-from tests.fake_slack import FakeSlack
-from tests.fake_telegram import FakeTelegram
-from tests.feedserver import FeedServer
-from tests.fixtures import Story, rss
-from tests.postgres import PostgresServer, query, running_postgres
-from tests.test_crash import TAXONOMY, BotProcess, make_story
+from tests.support.fake_slack import FakeSlack
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.feedserver import FeedServer
+from tests.support.fixtures import Story, rss
+from tests.support.postgres import PostgresServer, query, running_postgres
+from tests.bot.test_crash import TAXONOMY, BotProcess, make_story
 
 FIRST_USER = 5_000_001
 

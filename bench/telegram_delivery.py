@@ -10,7 +10,7 @@ folder, ``Outbox.enqueue`` of one part per subscriber (destination ``personal:te
 chat ``<id>``, ids 1..N), then ``Sender.run_once()`` in a loop until the outbox is empty, with
 ``TelegramTransport`` over a python-telegram-bot ``Application`` (built and initialised as
 ``bot.telegram_bot.TelegramBot`` builds it) and the production ``RateLimiter.telegram()``. The
-Bot API is ``tests.fake_telegram.FakeTelegram`` on 127.0.0.1 with its default ``RateLimits``
+Bot API is ``tests.support.fake_telegram.FakeTelegram`` on 127.0.0.1 with its default ``RateLimits``
 (1/s per private chat, 20/min per group, 30/s overall, exact sliding windows).
 
 The message is a rendered Arabic digest (``render_telegram``, three fictional stories): one part
@@ -69,7 +69,7 @@ from digests.render.telegram import render_telegram
 from digests.store import Store
 from digests.store.database import sqlite_url
 from digests.store.schema import outbox as outbox_table
-from tests.fake_telegram import FakeChat, FakeTelegram, parse_html
+from tests.support.fake_telegram import FakeChat, FakeTelegram, parse_html
 
 CEILING = 30.0  # Telegram's overall limit, messages per second
 TRIM = 0.05  # steady state: drop this share of messages at each end

@@ -22,7 +22,7 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from bot.config import OpsSettings
+from bot.sections import OpsSettings
 from digests import metrics
 from digests.clock import utcnow
 from digests.errors import ConfigError

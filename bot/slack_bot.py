@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import Caller, Commands
-from bot.config import SlackSettings
+from bot.sections import SlackSettings
 from digests.compose.i18n import Language
 from digests.compose.reply import Reply
 from digests.deliver.sender import ChatGone, Rejected, RetryLater, Transient

@@ -45,7 +45,7 @@ from telegram.request import HTTPXRequest
 
 from bot.commands import Caller, Commands
 from bot.commands.table import menu
-from bot.config import TelegramSettings
+from bot.sections import TelegramSettings
 from digests.compose.i18n import Language
 from digests.compose.reply import Reply
 from digests.deliver.ratelimit import RateLimiter

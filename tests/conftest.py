@@ -1,7 +1,7 @@
 """Shared fixtures: a real HTTP server on 127.0.0.1 and a real database per test.
 
 The ``store`` fixture (and everything built on it) runs twice: on a SQLite file and on a
-PostgreSQL database of a private server started for the session (tests/postgres.py). Where no
+PostgreSQL database of a private server started for the session (tests/support/postgres.py). Where no
 PostgreSQL can be started the PostgreSQL half is skipped with the reason, except under CI
 (``CI`` set), where that is an error.
 """
@@ -20,8 +20,8 @@ from digests.ingest.pipeline import Pipeline
 from digests.ingest.settings import FeedSettings, PollSettings
 from digests.store import Store
 from digests.store.database import sqlite_url
-from tests.feedserver import FeedServer
-from tests.postgres import PostgresServer, PostgresUnavailable
+from tests.support.feedserver import FeedServer
+from tests.support.postgres import PostgresServer, PostgresUnavailable
 
 DATA = Path(__file__).parent / "data"
 

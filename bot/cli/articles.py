@@ -1,0 +1,173 @@
+"""``newsdigest extract``, ``summarise`` and ``search``: one article's text and summary, and
+search over the stored ones."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.text import Text
+
+from bot.cli.common import settings_of
+from bot.service import open_app
+from digests.clock import utcnow
+from digests.errors import ExtractError, FetchError, NewsdigestError
+from digests.ingest.extract import extract_article, extract_text_lines
+from digests.ingest.fetch import Fetcher
+from digests.ingest.llm import LLMSettings, summarise_with_llm
+from digests.ingest.settings import PollSettings
+from digests.models import ExtractedArticle
+from digests.text.query import SearchFilters, SearchPage
+from digests.text.summarise import Summary, summarise
+
+__all__ = ["register"]
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add this group's commands to the parser."""
+    extract = commands.add_parser("extract", help="print the clean text of one article page")
+    extract.add_argument("source", help="an HTML file, an http(s) URL, or - for standard input")
+    extract.set_defaults(handler=_extract)
+
+    summary = commands.add_parser("summarise", help="print the summary of one article")
+    summary.add_argument(
+        "source", help="an HTML page, a text file (first line = title), a URL, or -"
+    )
+    summary.add_argument("--sentences", type=int, default=3, help="most sentences (default 3)")
+    summary.add_argument("--chars", type=int, default=None, help="most characters")
+    summary.add_argument(
+        "--llm", action="store_true", help="ask the [summary.llm] model of the configuration"
+    )
+    summary.set_defaults(handler=_summarise)
+
+    search = commands.add_parser("search", help="search stored articles (Arabic-aware)")
+    search.add_argument("query", nargs="+", help='words; quote a phrase as «…» or "…"')
+    search.add_argument("--topic", help="only articles with this topic slug")
+    search.add_argument("--source", help="only articles from this source name")
+    search.add_argument("--since", type=_date, help="published on or after YYYY-MM-DD (UTC)")
+    search.add_argument("--until", type=_date, help="published before YYYY-MM-DD (UTC)")
+    search.add_argument("--page", type=int, default=1)
+    search.add_argument("--per-page", type=int, default=10)
+    search.set_defaults(handler=_search)
+
+
+def _extract(args: argparse.Namespace) -> int:
+    data, url = _read_source(args.source)
+    sys.stdout.write(_article_text(extract_article(data, url)))
+    return 0
+
+
+def _article_text(article: ExtractedArticle) -> str:
+    blocks = ([article.title] if article.title else []) + list(article.paragraphs)
+    return "\n\n".join(blocks) + "\n"
+
+
+def _read_source(source: str) -> tuple[bytes, str | None]:
+    """The bytes of a file, standard input or URL, and the URL when it was one."""
+    if source.startswith(("http://", "https://")):
+        return asyncio.run(_fetch_page(source)), source
+    try:
+        return (sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()), None
+    except OSError as exc:
+        raise NewsdigestError(f"cannot read {source}: {exc.strerror or exc}") from None
+
+
+async def _fetch_page(url: str) -> bytes:
+    async with Fetcher(PollSettings()) as fetcher:
+        try:
+            return (await fetcher.fetch(url)).body
+        except FetchError as exc:
+            raise ExtractError(url, f"cannot fetch {url}: {exc}") from None
+
+
+def _article_from(data: bytes, url: str | None) -> ExtractedArticle:
+    """An HTML page is extracted; anything else is plain text whose first line is the title."""
+    head = data[:2048].lstrip().lower()
+    if (
+        url
+        or head.startswith((b"<!doctype", b"<html", b"<?xml"))
+        or b"<p" in head
+        or b"<body" in head
+    ):
+        return extract_article(data, url)
+    return extract_text_lines(data.decode("utf-8", errors="replace"), url)
+
+
+def _summarise(args: argparse.Namespace) -> int:
+    if args.sentences < 1 or (args.chars is not None and args.chars < 20):
+        raise NewsdigestError("--sentences must be at least 1 and --chars at least 20")
+    data, url = _read_source(args.source)
+    article = _article_from(data, url)
+    result = summarise(
+        article.title, article.text, max_sentences=args.sentences, max_chars=args.chars
+    )
+    if args.llm:
+        llm = settings_of(args).summary.llm
+        if llm is None:
+            raise NewsdigestError(f"{args.config}: no [summary.llm] table: the model is not set")
+        result = asyncio.run(_llm_summary(llm, article, result))
+    lines = ([article.title, ""] if article.title else []) + [result.text or "(no text)"]
+    sys.stdout.write("\n".join(lines) + "\n")
+    note = f" ({result.fallback_reason})" if result.fallback_reason else ""
+    print(f"# {result.method}: {len(result.sentences)} sentences{note}", file=sys.stderr)
+    return 0
+
+
+async def _llm_summary(llm: LLMSettings, article: ExtractedArticle, fallback: Summary) -> Summary:
+    async with httpx.AsyncClient() as client:
+        return await summarise_with_llm(client, llm, article.title, article.text, fallback)
+
+
+def _date(text: str) -> datetime:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-29") from None
+
+
+def _search(args: argparse.Namespace) -> int:
+    settings = settings_of(args)
+    filters = SearchFilters(
+        topic=args.topic, source=args.source, since=args.since, until=args.until
+    )
+
+    async def run() -> SearchPage:
+        async with open_app(settings, polling=False) as app:
+            return await app.store.search.find(
+                " ".join(args.query),
+                now=utcnow(),
+                filters=filters,
+                page=args.page,
+                per_page=max(1, min(args.per_page, 50)),
+            )
+
+    result = asyncio.run(run())
+    console = Console(highlight=False)
+    if not result.hits:
+        console.print(f"no results for «{result.query}»")
+        return 0
+    note = (
+        " (no article has every word; showing articles with any of them)"
+        if result.broadened
+        else ""
+    )
+    console.print(f"{result.total} results, page {result.page} of {result.pages}{note}\n")
+    for hit in result.hits:
+        console.print(_marked(hit.title, hit.title_marks, "bold"))
+        console.print(f"   {hit.source} · {hit.published_at:%Y-%m-%d %H:%M} UTC · {hit.url}")
+        console.print(Text("   ") + _marked(hit.snippet.text, hit.snippet.marks, "bold yellow"))
+        console.print()
+    return 0
+
+
+def _marked(text: str, marks: Sequence[tuple[int, int]], style: str) -> Text:
+    rich_text = Text(text)
+    for start, end in marks:
+        rich_text.stylize(style, start, end)
+    return rich_text

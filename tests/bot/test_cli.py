@@ -1,0 +1,217 @@
+"""The command line as a user runs it, against the fixture server and a real SQLite file."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.conftest import DATA
+from tests.support.feedserver import FeedServer
+from tests.support.fixtures import STORIES, rss
+
+TAXONOMY = Path(__file__).parents[2] / "config" / "topics.toml"
+
+
+def config_for(
+    tmp_path: Path, server: FeedServer, *paths: str, extra: str = "", taxonomy: Path = TAXONOMY
+) -> Path:
+    feeds = "".join(
+        f'[[feeds]]\nname = "مصدر {p.strip("/")}"\nurl = "{server.url(p)}"\n\n' for p in paths
+    )
+    path = tmp_path / "newsdigest.toml"
+    path.write_text(
+        f'[storage]\ndata_dir = "{tmp_path / "data"}"\n\n'
+        "[poll]\ntimeout_seconds = 2\ntick_seconds = 1\nper_host_concurrency = 8\n"
+        "full_content_min_chars = 150\n\n"
+        f'[topics]\ntaxonomy_file = "{taxonomy}"\n\n'
+        f"{feeds}"
+        '[[destinations]]\nname = "console"\nschedule = "0 8 * * *"\ntimezone = "Asia/Riyadh"\n'
+        f"digest_on_start = true\n{extra}",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_poll_once_prints_a_table_per_feed(
+    tmp_path: Path, feed_server: FeedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed_server.add("/rss", rss(feed_server.base))
+    feed_server.add("/down", status=500)
+    config = config_for(tmp_path, feed_server, "/rss", "/down")
+
+    assert main(["--config", str(config), "poll", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert "مصدر rss" in out and "مصدر down" in out
+    assert "HTTP 500" in out
+    assert "2 feeds, 5 new articles, 1 failed" in out
+
+    # The second pass gets nothing new.
+    assert main(["--config", str(config), "poll", "--once"]) == 0
+    assert "0 new articles" in capsys.readouterr().out
+
+
+def test_digest_print_shows_the_new_stories_in_arabic(
+    tmp_path: Path, feed_server: FeedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed_server.add("/rss", rss(feed_server.base))
+    config = config_for(tmp_path, feed_server, "/rss")
+    assert main(["--config", str(config), "poll", "--once"]) == 0
+    capsys.readouterr()
+
+    assert main(["--config", str(config), "digest", "--print"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("موجز الأخبار — ")
+    assert "5 أخبار" in out
+    for story in STORIES:
+        assert story.title in out
+    assert feed_server.url("/news/rates") in out
+    # Printing is a preview: a second print shows the same stories.
+    assert main(["--config", str(config), "digest", "--print"]) == 0
+    assert STORIES[0].title in capsys.readouterr().out
+
+
+def test_digest_print_for_an_unknown_destination_is_a_clear_error(
+    tmp_path: Path, feed_server: FeedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = config_for(tmp_path, feed_server)
+    assert main(["--config", str(config), "digest", "--print", "--destination", "nope"]) == 2
+    assert "no destination named 'nope' (known: console)" in capsys.readouterr().err
+
+
+def test_extract_prints_title_then_paragraphs_from_file_stdin_and_url(
+    feed_server: FeedServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = DATA / "pages" / "seed" / "page.html"
+    expected = (DATA / "pages" / "seed" / "expected.txt").read_text(encoding="utf-8").strip()
+
+    assert main(["extract", str(page)]) == 0
+    assert capsys.readouterr().out.strip() == expected
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(page.read_bytes())))
+    assert main(["extract", "-"]) == 0
+    assert capsys.readouterr().out.strip() == expected
+
+    feed_server.add("/article", page.read_bytes(), headers={"Content-Type": "text/html"})
+    assert main(["extract", feed_server.url("/article")]) == 0
+    assert capsys.readouterr().out.strip() == expected
+
+
+def test_extract_refuses_unreadable_input_clearly(
+    tmp_path: Path, feed_server: FeedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["extract", str(tmp_path / "missing.html")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    assert main(["extract", feed_server.url("/gone")]) == 2
+    assert "HTTP 404" in capsys.readouterr().err
+
+
+def test_run_polls_prints_a_digest_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The service entry point end to end, as `make run` starts it."""
+    feed_server.add("/rss", rss(feed_server.base))
+    feed_server.add("/broken", status=503)
+    config = config_for(tmp_path, feed_server, "/rss", "/broken")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "--config", str(config), "run"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert process.stdout is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + 30
+    try:
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            if all(any(story.title in x for x in seen) for story in STORIES):
+                break
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    out = "".join(seen)
+    assert out.startswith("موجز الأخبار — "), err
+    assert all(story.title in out for story in STORIES)
+    assert process.returncode == 0, err
+    assert "service stopped" in err
+    assert "HTTP 503" in err  # the failing feed was logged, and did not stop the rest
+    assert (tmp_path / "data" / "newsdigest.sqlite3").exists()
+
+
+def test_summarise_an_article_page_and_plain_text(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = DATA / "pages" / "seed" / "page.html"
+    article = (DATA / "pages" / "seed" / "expected.txt").read_text(encoding="utf-8")
+
+    assert main(["summarise", str(page), "--sentences", "2"]) == 0
+    captured = capsys.readouterr()
+    title, blank, summary = captured.out.rstrip("\n").split("\n")
+    assert title == article.split("\n")[0] and blank == ""
+    assert summary and summary.replace(" ", "") in article.replace("\n", "").replace(" ", "")
+    assert "# extractive: 2 sentences" in captured.err
+
+    text = "عنوان تجريبي\nهذه جملة أولى عن الاقتصاد. وهذه جملة ثانية أطول قليلا عن الأسواق.\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    assert main(["summarise", "-", "--chars", "40"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("عنوان تجريبي\n\nهذه جملة أولى عن الاقتصاد.")
+    assert "الأسواق" not in out
+
+
+def test_search_and_topics_from_the_command_line(
+    tmp_path: Path, feed_server: FeedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed_server.add("/rss", rss(feed_server.base))
+    config = config_for(tmp_path, feed_server, "/rss")
+    assert main(["--config", str(config), "poll", "--once"]) == 0
+    capsys.readouterr()
+
+    assert main(["--config", str(config), "search", "الفائدة"]) == 0
+    out = capsys.readouterr().out
+    assert "1 results, page 1 of 1" in out and STORIES[0].title in out
+
+    assert main(["--config", str(config), "search", "في", "من"]) == 2
+    assert "only common words" in capsys.readouterr().err
+
+    assert main(["--config", str(config), "topics", "list"]) == 0
+    assert "morocco" in capsys.readouterr().out
+
+
+def test_promote_a_keyphrase_to_a_taxonomy_topic(
+    tmp_path: Path, feed_server: FeedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taxonomy = tmp_path / "topics.toml"
+    taxonomy.write_text(TAXONOMY.read_text(encoding="utf-8"), encoding="utf-8")
+    seed = (DATA / "pages" / "seed" / "page.html").read_bytes()
+    feed_server.add("/news/rates", seed, headers={"Content-Type": "text/html; charset=utf-8"})
+    feed_server.add("/rss", rss(feed_server.base, STORIES[:1], full_content=False))
+    config = config_for(tmp_path, feed_server, "/rss", taxonomy=taxonomy)
+    assert main(["--config", str(config), "poll", "--once"]) == 0
+    assert main(["--config", str(config), "topics", "list", "--keyphrases"]) == 0
+    assert "سيف العدل" in capsys.readouterr().out
+
+    command = ["topics", "promote", "سيف العدل", "--slug", "saif-al-adel", "--en", "Saif al-Adel"]
+    assert main(["--config", str(config), *command, "--kind", "person"]) == 0
+    assert "1 articles moved" in capsys.readouterr().out
+    assert 'slug = "saif-al-adel"' in taxonomy.read_text(encoding="utf-8")
+    assert main(["--config", str(config), "topics", "list"]) == 0
+    assert "saif-al-adel" in capsys.readouterr().out
+    # A taken slug is refused and the file is left alone.
+    assert main(["--config", str(config), *command]) == 2
+    assert taxonomy.read_text(encoding="utf-8").count('slug = "saif-al-adel"') == 1
