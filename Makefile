@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 CONFIG ?= config/newsdigest.toml
 
-.PHONY: run test lint typecheck check bench clean
+.PHONY: run test test-fast lint typecheck check bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("newsdigest needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -19,6 +19,9 @@ run: $(STAMP)  ## run the bot on the embedded default (SQLite, digests on the te
 
 test: $(STAMP)  ## run the test suite
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)  ## the suite without the tests that start real bot processes (marked slow)
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .

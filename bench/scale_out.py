@@ -35,12 +35,12 @@ from pathlib import Path
 import asyncpg
 
 from bench.poll import ANT, ant_or_test_stories
+from tests.bot.test_crash import TAXONOMY, BotProcess, make_story
 from tests.support.fake_slack import FakeSlack
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.feedserver import FeedServer
 from tests.support.fixtures import Story, rss
 from tests.support.postgres import PostgresServer, query, running_postgres
-from tests.bot.test_crash import TAXONOMY, BotProcess, make_story
 
 FIRST_USER = 5_000_001
 

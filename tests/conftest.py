@@ -1,9 +1,9 @@
 """Shared fixtures: a real HTTP server on 127.0.0.1 and a real database per test.
 
 The ``store`` fixture (and everything built on it) runs twice: on a SQLite file and on a
-PostgreSQL database of a private server started for the session (tests/support/postgres.py). Where no
-PostgreSQL can be started the PostgreSQL half is skipped with the reason, except under CI
-(``CI`` set), where that is an error.
+PostgreSQL database of a private server started for the session (tests/support/postgres.py).
+Where no PostgreSQL can be started the PostgreSQL half is skipped with the reason, except
+under CI (``CI`` set), where that is an error.
 """
 
 from __future__ import annotations

@@ -43,6 +43,8 @@ from tests.support.fake_telegram import FakeTelegram, RateLimits
 from tests.support.feedserver import FeedServer
 from tests.support.fixtures import Story, rss
 
+pytestmark = pytest.mark.slow  # a real process per instance: `make test-fast` skips it
+
 ROOT = Path(__file__).parents[2]
 TAXONOMY = ROOT / "config" / "topics.toml"
 CHANNEL, SUBSCRIBER, SLACK_CHANNEL = -1001234567890, 424242, "C0NEWS01"
@@ -560,6 +562,7 @@ def test_sigkill_mid_digest_loses_nothing(
 def test_sigterm_mid_digest_exits_cleanly_and_resumes(
     bot: BotProcess, feed_server: FeedServer, fakes: tuple[FakeTelegram, FakeSlack]
 ) -> None:
+
     began = time.monotonic()
     chats, expected = start_and_enqueue(bot, feed_server, fakes, stories=24)
     wait_until(

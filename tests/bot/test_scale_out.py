@@ -38,6 +38,8 @@ from tests.support.feedserver import FeedServer
 from tests.support.fixtures import rss
 from tests.support.postgres import PostgresServer, query
 
+pytestmark = pytest.mark.slow  # a real process per instance: `make test-fast` skips it
+
 FEEDS, DESTINATIONS, INSTANCES = 300, 20, 3
 PER_DESTINATION = FEEDS // DESTINATIONS
 USER = 777001  # a subscriber talking to the bot in private
@@ -138,6 +140,7 @@ def text_of_payload(chat: str, payload: str) -> str:
 def test_three_instances_post_everything_once_and_survive_a_sigkill(
     tmp_path: Path, feed_server: FeedServer, shared_db: str
 ) -> None:
+
     stories = make_stories(FEEDS)
     for index in range(FEEDS):
         pair = (stories[index], stories[(index + 1) % FEEDS])

@@ -20,7 +20,7 @@ from digests.deliver.queue import ConsoleSender, post_digest
 from digests.ingest.settings import FeedSettings
 from digests.models import Entry, TopicRow
 from digests.store import Store
-from digests.store.database import advisory_key
+from digests.store.database import advisory_key, sqlite_url
 from digests.store.instances import Instances, LeaderLock
 from digests.text.enrich import Enrichment
 from tests.compose.test_digest import NOW, seed_two_outlets
@@ -36,11 +36,25 @@ def test_advisory_keys_are_stable_and_distinct() -> None:
     assert -(2**63) <= advisory_key("x") < 2**63
 
 
+async def test_on_sqlite_the_process_is_the_only_instance_and_always_leads(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(sqlite_url(tmp_path / "one.sqlite3"))
+    try:
+        assert store.single_instance
+        assert await Instances(store.db, live_for=LIVE).heartbeat(NOW) == 1
+        for name in ("telegram-polling", "housekeeping"):
+            lock = LeaderLock(store.db, name)
+            assert await lock.acquire() and await lock.check() and await lock.lead()
+            assert lock.held
+    finally:
+        await store.close()
+
+
 async def test_heartbeats_count_the_live_instances(store: Store) -> None:
-    one = Instances(store.db, live_for=LIVE)
     if store.single_instance:
-        assert await one.heartbeat(NOW) == 1
-        return
+        pytest.skip("SQLite serves one process: there is no other instance to count")
+    one = Instances(store.db, live_for=LIVE)
     async with other_instance(store) as other_store:
         two = Instances(other_store.db, live_for=LIVE)
         assert await one.heartbeat(NOW) == 1
@@ -57,10 +71,10 @@ async def test_heartbeats_count_the_live_instances(store: Store) -> None:
 
 
 async def test_one_leader_at_a_time_and_a_new_one_when_it_dies(store: Store) -> None:
+    if store.single_instance:
+        pytest.skip("SQLite serves one process: it always leads")
     mine = LeaderLock(store.db, "telegram-polling")
     assert await mine.acquire() and await mine.check()
-    if store.single_instance:
-        return
     async with other_instance(store) as other_store:
         theirs = LeaderLock(other_store.db, "telegram-polling")
         assert not await theirs.acquire()
@@ -157,7 +171,7 @@ async def test_instances_starting_together_migrate_once(
     """Three instances opening an empty PostgreSQL database at once: the advisory lock makes
     them migrate one after another. (SQLite serves one process, which opens it once.)"""
     if store.single_instance:
-        return
+        pytest.skip("SQLite serves one process, which opens it once")
     postgres_server: PostgresServer = request.getfixturevalue("postgres_server")
     fresh = postgres_server.create_database()
     try:
@@ -212,10 +226,10 @@ async def test_a_refused_destination_is_stopped_once_for_every_instance(store: S
 
 
 async def test_leading_confirms_a_held_lock_or_takes_a_free_one(store: Store) -> None:
+    if store.single_instance:
+        pytest.skip("SQLite serves one process: it always leads")
     mine = LeaderLock(store.db, "housekeeping")
     assert await mine.lead() and await mine.lead()
-    if store.single_instance:
-        return
     async with other_instance(store) as other_store:
         theirs = LeaderLock(other_store.db, "housekeeping")
         assert not await theirs.lead()

@@ -1,4 +1,4 @@
-"""The fake Bot API server (``tests/support/fake_telegram.py``), driven by python-telegram-bot itself.
+"""The fake Bot API server (``support/fake_telegram.py``), driven by python-telegram-bot.
 
 Each test talks to a real HTTP server on 127.0.0.1 through PTB's own HTTP stack, so what passes
 here is what the Telegram adapter will see: the same requests, replies and exceptions.
