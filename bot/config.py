@@ -25,13 +25,16 @@ import os
 import tomllib
 import typing
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from apscheduler.triggers.cron import CronTrigger
 from dotenv import dotenv_values
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -82,6 +85,52 @@ ENV_SECRETS = {
 }
 
 
+def _field_info(section: type, name: str) -> FieldInfo:
+    """The ``Field`` annotation of one key of a settings dataclass."""
+    hints = typing.get_type_hints(section, include_extras=True)
+    found = (m for m in typing.get_args(hints[name])[1:] if isinstance(m, FieldInfo))
+    return next(found, FieldInfo())
+
+
+def _default(section: type, name: str) -> Any:
+    return next(item.default for item in dataclasses.fields(section) if item.name == name)
+
+
+def _cron(value: str) -> str:
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError as exc:
+        raise ValueError(f"not a valid 5-field cron expression ({exc})") from None
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class ConfiguredDestination(Destination):
+    """A ``[[destinations]]`` table: a ``Destination`` whose schedule the scheduler's own
+    parser accepts, and whose chat fits its platform (checks the core cannot make: it does
+    not import the scheduler, and builds destinations of its own in code)."""
+
+    schedule: Annotated[str, AfterValidator(_cron), _field_info(Destination, "schedule")] = (
+        _default(Destination, "schedule")
+    )
+
+    def __post_init__(self) -> None:
+        if self.platform != "console" and self.chat is None:
+            raise ValueError(f"destination {self.name!r} posts to {self.platform}: set its chat")
+        slack_id = self.chat is not None and self.chat[:1] in "CGD"
+        if self.platform == "slack" and not slack_id:
+            raise ValueError(f"destination {self.name!r}: a Slack chat is a channel id (C…)")
+        if self.platform == "telegram" and slack_id:
+            raise ValueError(f"destination {self.name!r}: a Telegram chat is an id or @name")
+
+
+def _as_table(value: Any) -> Any:
+    """A ``Destination`` built in code is validated like a table of the file."""
+    if isinstance(value, Destination) and not isinstance(value, ConfiguredDestination):
+        return {item.name: getattr(value, item.name) for item in dataclasses.fields(value)}
+    return value
+
+
 class Settings(BaseModel):
     """The whole configuration: the sections, the feeds, the destinations and the secrets."""
 
@@ -101,7 +150,9 @@ class Settings(BaseModel):
     health: HealthSettings = Field(default_factory=HealthSettings, description="Feed health.")
     delivery: DeliverySettings = Field(default_factory=DeliverySettings, description="Delivery.")
     feeds: tuple[FeedSettings, ...] = Field((), description="The feeds to poll.")
-    destinations: tuple[Destination, ...] = Field((), description="Where digests go.")
+    destinations: tuple[Annotated[ConfiguredDestination, BeforeValidator(_as_table)], ...] = Field(
+        (), description="Where digests go."
+    )
     secrets: Secrets = Field(default_factory=Secrets, description="From the environment.")
 
     @model_validator(mode="after")
@@ -116,14 +167,6 @@ class Settings(BaseModel):
                     key = "url" if label == "feeds" else "name"
                     raise ValueError(f"{label}[{index}].{key} {value!r} appears twice")
                 seen.add(value)
-        return self
-
-    @model_validator(mode="after")
-    def _destinations(self) -> Settings:
-        for index, destination in enumerate(self.destinations):
-            problem = _destination_problem(destination)
-            if problem is not None:
-                raise ValueError(f"destinations[{index}]{problem}")
         return self
 
     @model_validator(mode="after")
@@ -165,25 +208,6 @@ class Settings(BaseModel):
         if self.secrets.database_url is not None:
             return self.secrets.database_url.get_secret_value()
         return sqlite_url(self.storage.data_dir / "newsdigest.sqlite3")
-
-
-def _destination_problem(destination: Destination) -> str | None:
-    """What is wrong with a configured destination beyond single fields: its schedule (the
-    scheduler's own parser decides) and where it posts. The text follows ``destinations[i]``."""
-    try:
-        CronTrigger.from_crontab(destination.schedule)
-    except ValueError as exc:
-        value = json.dumps(destination.schedule, ensure_ascii=False)
-        return f".schedule = {value}: not a valid 5-field cron expression ({exc})"
-    name = destination.name
-    if destination.platform != "console" and destination.chat is None:
-        return f": destination {name!r} posts to {destination.platform}: set its chat"
-    slack_id = destination.chat is not None and destination.chat[:1] in "CGD"
-    if destination.platform == "slack" and not slack_id:
-        return f": destination {name!r}: a Slack chat is a channel id (C…)"
-    if destination.platform == "telegram" and slack_id:
-        return f": destination {name!r}: a Telegram chat is an id or @name"
-    return None
 
 
 def load_settings(
@@ -299,13 +323,9 @@ def _section_type(annotation: Any) -> Any:
 def setting_fields(section: type) -> list[tuple[str, FieldInfo, Any]]:
     """Each key of a settings dataclass: its name, its ``Field`` (constraints, help text) and
     its default (``dataclasses.MISSING`` when required)."""
-    hints = typing.get_type_hints(section, include_extras=True)
     out = []
     for item in dataclasses.fields(section):
-        info = next(
-            (m for m in typing.get_args(hints[item.name])[1:] if isinstance(m, FieldInfo)),
-            FieldInfo(),
-        )
+        info = _field_info(section, item.name)
         default = item.default
         if item.default_factory is not dataclasses.MISSING:
             default = item.default_factory()

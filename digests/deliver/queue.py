@@ -158,6 +158,11 @@ def payloads(digest: Digest, destination: Destination, bot_username: str | None)
     ]
 
 
+def context_of(destination: Destination) -> dict[str, str]:
+    """The log context of a destination's lines."""
+    return {"destination": destination.name}
+
+
 def digest_key(destination: Destination, when: datetime, *, breaking: bool = False) -> str:
     """The outbox key of a destination's digest for the time ``when`` (to the minute, UTC):
     instances running the same schedule derive the same key, so one of them queues it."""
@@ -183,7 +188,7 @@ async def queue_digest(
     to the destination (``AlreadySent``: another instance's digest took it), the digest is
     composed again without it, up to three times.
     """
-    context = {"destination": destination.name}
+    context = context_of(destination)
     if destination.chat is None:
         raise ValueError(f"destination {destination.name!r} has no chat to post to")
     if await store.outbox.queued(key):
@@ -242,11 +247,13 @@ async def post_digest(
     prepared = await build_digest(store, destination, now, breaking=breaking)
     digest = prepared.digest
     if not digest.items and (breaking or destination.empty_digest == "skip"):
-        log.debug("no new stories; nothing posted", extra={"destination": destination.name})
+        log.debug("no new stories; nothing posted", extra=context_of(destination))
         return 0
     text = render_text(digest, language=destination.language, timezone=destination.timezone)
     await console.send(destination, text)
     await store.articles.mark_sent(destination.name, prepared.article_ids, now)
+    lane = "breaking news" if breaking else "digest"
+    log.info("%s printed with %d stories", lane, len(digest.items), extra=context_of(destination))
     return len(digest.items)
 
 

@@ -20,9 +20,11 @@ Slack's "characters", so a rendering within them is within Slack's):
   fit the "أيضاً في" element are counted in «و3 غيرها». A link whose escaped URL exceeds
   ``MAX_HREF_UNITS`` is shown as text.
 * **Escaping**: in mrkdwn, ``&``, ``<`` and ``>`` become entities (Slack's only escapes).
-  Slack has no escape for ``* _ ~ ```, so in dynamic text they are replaced with look-alikes
-  (∗ ˍ ∼ ˋ, as jsx-slack does), and a line starting with ``>`` gets a soft hyphen in front, so
-  a headline cannot restyle the message or open a quote. Every mrkdwn object is
+  Slack has no escape for ``* _ ~ ```, so in dynamic text a marker that could open or close
+  a style (one not between two letters or digits) is replaced with a look-alike (∗ ˍ ∼ ˋ, as
+  jsx-slack does): ``rss_feed``, ``America/New_York`` and ``#الطاقة_المتجددة`` keep their
+  underscore and can be copied as they are. A line starting with ``>`` gets a soft hyphen in
+  front, so a headline cannot restyle the message or open a quote. Every mrkdwn object is
   ``verbatim``: Slack does not turn bare URLs, ``#channel`` or ``@here`` in a headline into
   links or mentions. Links are ``<url|text>``: ``|`` in the text becomes ``¦``; in the URL,
   ``&`` is escaped and ``| < >`` percent-encoded.
@@ -98,7 +100,9 @@ FOLLOW_TOPIC_ACTION_ID = re.compile(r"^follow_topic:\d+\.\d+$")
 TOPIC_MORE_ACTION_ID = re.compile(r"^topic_more:\d+\.\d+$")
 """The ``action_id`` of every «المزيد عن …» button; the button's ``value`` is the topic slug."""
 
-_LOOKALIKES = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
+_LOOKALIKES = {"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"}
+# A style marker Slack could read as one: not between two letters or digits (any script).
+_MARKER = re.compile(r"(?<![^\W_])[*_~`]|[*_~`](?![^\W_])")
 _SOFT_HYPHEN = "\u00ad"
 
 Block = dict[str, Any]
@@ -318,7 +322,7 @@ def _plain_line(text: str, language: Language) -> str:
 
 def _escape(text: str) -> str:
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return escaped.translate(_LOOKALIKES)
+    return _MARKER.sub(lambda m: _LOOKALIKES[m.group()], escaped)
 
 
 def _href(url: str | None) -> str | None:

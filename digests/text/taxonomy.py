@@ -91,8 +91,10 @@ class Taxonomy:
             if topic.slug in self._by_slug:
                 _fail(source, i, topic.slug, "slug", "duplicate slug")
             self._by_slug[topic.slug] = topic
-        for i in range(len(ordered)):
-            _check_parents(i, ordered, self._by_slug, source)
+        for i, topic in enumerate(ordered):
+            _check_parent(i, topic, self._by_slug, source)
+        for i, topic in enumerate(ordered):
+            _check_no_cycle(i, topic, self._by_slug, source)
         self._tagger = Tagger([_phrases(topic) for topic in ordered])
 
     # ----------------------------------------------------------------------- construction
@@ -198,19 +200,20 @@ def _check_topic(topic: TopicDef, i: int, source: str) -> None:
                 _fail(source, i, slug, key, f"{phrase!r} {problem}")
 
 
-def _check_parents(
-    i: int, ordered: Sequence[TopicDef], by_slug: Mapping[str, TopicDef], source: str
-) -> None:
-    """The parent of ``ordered[i]`` exists, and following parents never comes back."""
-    topic = ordered[i]
+def _check_parent(i: int, topic: TopicDef, by_slug: Mapping[str, TopicDef], source: str) -> None:
+    """The parent of ``topic`` (the ``i``-th) is another topic of the taxonomy."""
     if topic.parent is None:
         return
     if topic.parent == topic.slug:
         _fail(source, i, topic.slug, "parent", "a topic cannot be its own parent")
     if topic.parent not in by_slug:
         _fail(source, i, topic.slug, "parent", f"unknown topic {topic.parent!r}")
+
+
+def _check_no_cycle(i: int, topic: TopicDef, by_slug: Mapping[str, TopicDef], source: str) -> None:
+    """Following parents from ``topic`` never comes back (every parent exists: checked)."""
     seen = {topic.slug}
-    parent: str | None = topic.parent
+    parent = topic.parent
     while parent is not None:
         if parent in seen:
             _fail(source, i, topic.slug, "parent", "parents form a cycle")
