@@ -34,6 +34,7 @@ check: test lint typecheck
 
 bench: $(STAMP)  ## run every benchmark and evaluation (see docs/benchmarks.md; needs ../shared/eval-data)
 	$(BIN)/python -m bench.poll
+	$(BIN)/python -m bench.train_summariser --check
 	$(BIN)/python -m bench.eval_summaries
 	$(BIN)/python -m bench.summarise_speed
 	$(BIN)/python -m bench.topics

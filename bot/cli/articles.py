@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TextIO
 
 import httpx
 from rich.console import Console
@@ -35,9 +37,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     extract.add_argument("source", help="an HTML file, an http(s) URL, or - for standard input")
     extract.set_defaults(handler=_extract)
 
-    summary = commands.add_parser("summarise", help="print the summary of one article")
+    summary = commands.add_parser(
+        "summarise", help="print the summary of one article, or of every line of a JSONL file"
+    )
     summary.add_argument(
-        "source", help="an HTML page, a text file (first line = title), a URL, or -"
+        "source",
+        nargs="?",
+        help="an HTML page, a text file (first line = title), a URL, or -",
+    )
+    summary.add_argument(
+        "--jsonl",
+        metavar="PATH",
+        help="summarise every JSON line of PATH (or - for standard input) with 'title' and "
+        "'text'; write one JSON line each with 'summary'",
     )
     summary.add_argument("--sentences", type=int, default=3, help="most sentences (default 3)")
     summary.add_argument("--chars", type=int, default=None, help="most characters")
@@ -102,6 +114,12 @@ def _article_from(data: bytes, url: str | None) -> ExtractedArticle:
 def _summarise(args: argparse.Namespace) -> int:
     if args.sentences < 1 or (args.chars is not None and args.chars < 20):
         raise NewsdigestError("--sentences must be at least 1 and --chars at least 20")
+    if (args.source is None) == (args.jsonl is None):
+        raise NewsdigestError("summarise takes one article (SOURCE) or --jsonl PATH, not both")
+    if args.jsonl is not None:
+        if args.llm:
+            raise NewsdigestError("--llm summarises one article at a time; not with --jsonl")
+        return _summarise_lines(args.jsonl, args.sentences, args.chars)
     data, url = _read_source(args.source)
     article = _article_from(data, url)
     result = summarise(
@@ -115,8 +133,55 @@ def _summarise(args: argparse.Namespace) -> int:
     lines = ([article.title, ""] if article.title else []) + [result.text or "(no text)"]
     sys.stdout.write("\n".join(lines) + "\n")
     note = f" ({result.fallback_reason})" if result.fallback_reason else ""
-    print(f"# {result.method}: {len(result.sentences)} sentences{note}", file=sys.stderr)
+    count = len(result.sentences)
+    print(f"# {result.method}: {count} sentence{'' if count == 1 else 's'}{note}", file=sys.stderr)
     return 0
+
+
+def _summarise_lines(path: str, sentences: int, chars: int | None) -> int:
+    """Batch mode: one output line per input line, in order. An input line that is not a
+    JSON object with a string ``text`` gets an output line with ``error`` (and the input's
+    ``id`` if it has one); the status is then 1, after every line was done."""
+    if path == "-":
+        return _summarise_stream(sys.stdin, "standard input", sentences, chars)
+    try:
+        source = Path(path).open(encoding="utf-8")  # noqa: SIM115 - closed just below
+    except OSError as exc:
+        raise NewsdigestError(f"cannot read {path}: {exc.strerror or exc}") from None
+    with source:
+        return _summarise_stream(source, path, sentences, chars)
+
+
+def _summarise_stream(source: TextIO, name: str, sentences: int, chars: int | None) -> int:
+    failed = 0
+    for number, line in enumerate(source, start=1):
+        if not line.strip():
+            continue
+        out = _summary_line(line, number, sentences, chars)
+        failed += "error" in out
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    if failed:
+        print(f"newsdigest: {failed} line(s) of {name} could not be summarised", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _summary_line(line: str, number: int, sentences: int, chars: int | None) -> dict[str, Any]:
+    """The output object for one input line (see ``_summarise_lines``)."""
+    try:
+        item = json.loads(line)
+    except ValueError as exc:
+        return {"line": number, "error": f"not JSON: {exc}"}
+    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+        known = {"id": item["id"]} if isinstance(item, dict) and "id" in item else {}
+        return known | {"line": number, "error": "expected a JSON object with a string 'text'"}
+    title = item.get("title") if isinstance(item.get("title"), str) else None
+    result = summarise(title, item["text"], max_sentences=sentences, max_chars=chars)
+    kept = {key: value for key, value in item.items() if key not in ("text", "title")}
+    return kept | {
+        "summary": result.text,
+        "sentences": len(result.sentences),
+        "method": result.method,
+    }
 
 
 async def _llm_summary(llm: LLMSettings, article: ExtractedArticle, fallback: Summary) -> Summary:

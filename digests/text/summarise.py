@@ -1,49 +1,65 @@
-"""Extractive summaries of Arabic news articles: pick whole sentences, keep their order.
+"""Extractive summaries of Arabic news articles: whole sentences, in article order.
 
-Pure, deterministic and offline: no I/O, no clock, no model, no randomness. The same title
-and text always give the same ``Summary``.
+Pure, deterministic and offline: no I/O, no clock, no model download, no randomness. The same
+title and text always give the same ``Summary``.
 
-How a sentence is scored (details and measurements in ``docs/summariser.md``):
+How a summary is made (measurements in ``docs/summariser.md``):
 
-* **position**: news puts the point first; the score decays with the sentence's index, and
-  the first sentence of a paragraph gets a bonus;
-* **title**: overlap of its terms with the headline's (the first sentence stands in when
-  there is no headline);
-* **centrality**: how much of its vocabulary recurs in the rest of the article;
-* **usability** (a penalty): sentences that cannot stand alone are pushed down: those
-  opening with a back-pointing connective (وفي سياق متصل, في المقابل, من جهته, وأضاف …),
-  questions, quotations without a speaker, fragments, repeats and boilerplate (credits,
-  captions, "جميع المقالات المنشورة …", lines marked with * or ×).
+1. **Sentences, not lines** (``text.candidates``): headings, related-story titles, captions
+   and boilerplate are never summary sentences and never join one; datelines are removed.
+2. **The opening sentence** is the best by the learned ``OPENING`` model (position, overlap
+   with the headline, length, centrality, questions, quotations …, weighed from the BBC
+   development set, see ``text.summary_model``). A sentence that points back («وقال إن…»,
+   «بهذا العنوان…») only comes with the sentence before it, so with a one-sentence budget it
+   is never chosen.
+3. **More sentences only when they add**: the ``EXTENSION`` model predicts what one more
+   sentence would add; the summary grows while that is positive and the limits allow.
+   ``max_sentences`` and ``max_chars`` are maxima, never targets: most news needs one
+   sentence.
+4. **Never a lesser sentence for want of room, never a cut word**: when the best opening does
+   not fit ``max_chars`` and nothing that fits is nearly as good, it is shortened at a clause
+   boundary (a comma), else at a word boundary, and marked with "…" (``method="truncated"``).
 
-Sentences are then chosen greedily by maximal marginal relevance (score minus similarity
-to what is already chosen), so that the summary does not say the same thing twice.
-
-Contract of ``summarise``: sentences come out in article order, whole (never cut in the
-middle); a leading dateline such as ``القاهرة (رويترز) -`` is removed from the displayed
-sentence. At most ``max_sentences`` sentences and ``max_chars`` characters (sentences joined
-by one space). When the best sentence is too long for ``max_chars`` a shorter good one is
-chosen instead; only when no sentence at all fits is the best one cut at a word boundary and
-ended with "…" (``method="truncated"``, ``fallback_reason`` says why). This last resort
-exists because a digest line must never be empty or overflow its limit, and a clearly marked
-cut is more useful to a reader than nothing. A short article whose sentences all fit is
-returned whole (``method="article"``).
+Contract of ``summarise``: sentences come out in article order; at most ``max_sentences``
+sentences and ``max_chars`` characters (sentences joined by one space). A short article whose
+usable sentences all fit is returned whole (``method="article"``).
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain
-from typing import NamedTuple
 
-from digests.text.arabic import split_sentences, terms, terms_from_tokens, tokenize
+from digests.text.candidates import Candidate, candidates
+from digests.text.summary_model import (
+    EXTENSION_FEATURES,
+    OPENING_FEATURES,
+    Linear,
+    extension_features,
+    heading_terms,
+    opening_features,
+)
+from digests.text.summary_weights import EXTENSION, OPENING
 
-__all__ = ["Summary", "article_sentences", "lead", "rank_sentences", "summarise"]
+__all__ = [
+    "EXTENSION_REACH",
+    "Summariser",
+    "Summary",
+    "article_sentences",
+    "lead",
+    "rank_sentences",
+    "shorten_sentence",
+    "summarise",
+]
 
-_ELLIPSIS = "…"
+ELLIPSIS = "…"
+# A shorter opening that fits is taken over cutting the best one when the model gives it at
+# least this share of the best one's probability.
+_NEARLY_AS_GOOD = 0.5
+_CLAUSE_MARKS = "،,؛;"
+# How far into the article further sentences are looked for (the later ones never add).
+EXTENSION_REACH = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +67,10 @@ class Summary:
     """A summary: whole sentences in article order, and how they were obtained.
 
     ``method`` is one of ``extractive`` (chosen sentences), ``article`` (the article was short
-    enough to be its own summary), ``lead`` (the first usable sentence), ``truncated`` (no
-    whole sentence fitted the character limit, see ``fallback_reason``), ``empty`` (no text)
-    or ``llm`` (written by the optional language-model backend). ``fallback_reason`` is set
-    when a preferred method gave way to another.
+    enough to be its own summary), ``lead`` (the first sentence that stands alone),
+    ``truncated`` (the best sentence was shortened to fit, see ``fallback_reason``), ``empty``
+    (no text) or ``llm`` (written by the optional language-model backend).
+    ``fallback_reason`` is set when a preferred method gave way to another.
     """
 
     sentences: tuple[str, ...]
@@ -67,267 +83,128 @@ class Summary:
         return " ".join(self.sentences)
 
 
-# --------------------------------------------------------------------------- sentence usability
-
-# Openers that point back at an earlier sentence ("in the same context", "on his side", "he
-# added") or hang on one ("however", "this came as"). Written in ordinary spelling and
-# normalised at import; matched on the normalised sentence start, whole words only.
-_BACK_POINTING = (
-    "في سياق متصل|في سياق منفصل|في السياق|في هذا السياق|في المقابل|بالمقابل"
-    "|من جهته|من جهتها|من جهتهم|من جانبه|من جانبها|من جانبهم|من جهة أخرى|من ناحية أخرى"
-    "|من ناحيته|من ناحيتها|بدوره|بدورها|بدورهم|أضاف|أضافت|تابع|تابعت|أردف|أردفت|أشار"
-    "|أشارت|أوضح|أوضحت|لفت|لفتت|استطرد|ختم|قال إن|قالت إن|قال أن|قالت أن|أكد أن|أكدت أن"
-    "|كما|لكن|لكنه|لكنها|غير أن|إلا أن|بيد أن|مع ذلك|رغم ذلك|على الرغم من ذلك|لذلك|لذا"
-    "|بالتالي|عليه|هذا وقد|هذا|هذه|ذلك|تلك|هو|هي|هم|أيضا|كذلك|في حين|إلى ذلك"
-    "|علاوة على ذلك|فضلا عن ذلك|إضافة إلى ذلك|بالإضافة إلى ذلك|جاء ذلك|يأتي ذلك|يأتي هذا"
-    "|تأتي هذه|في الوقت نفسه|في الوقت ذاته|أما|ثم|حينها|عندها|آنذاك|يذكر أن|يشار إلى أن"
-    "|وشدد|وشددت|ونوه|ونوهت|واعتبر|واعتبرت|ورأى|ورأت|واستدرك|وختم|وختمت|كلمة أخيرة"
-)
-# Lines that are not news: credits, calls to action, disclaimers (lines opening with * or ×
-# are dropped too: that is how several sites mark them).
-_BOILERPLATE = (
-    "جميع المقالات المنشورة|جميع الحقوق محفوظة|حقوق النشر|اقرأ أيضا|اقرأ المزيد|شاهد أيضا"
-    "|شاهد الفيديو|للمزيد|تابعونا|اشترك|صورة أرشيفية|فرانس 24|فرانس24"
-)
-_CAPTION = re.compile(r"(?:المصدر|الصورة|مصدر الصورة|صورة|فيديو|شاهد|اقرأ)\s*:")
-
-
-def _opener_pattern(alternatives: str) -> re.Pattern[str]:
-    """A pattern for sentences (as space-joined tokens) that open with one of the phrases."""
-    phrases = sorted(
-        {" ".join(tokenize(p)) for p in alternatives.split("|")}, key=len, reverse=True
-    )
-    body = "|".join(re.escape(p) for p in phrases)
-    # An optional conjunction و/ف in front: "وفي المقابل", "ومن جهته", "فضلا".
-    return re.compile(rf"(?:[وف])?(?:{body})(?![^\W_])")
-
-
-_BACK_POINTING_START = _opener_pattern(_BACK_POINTING)
-_BOILERPLATE_START = _opener_pattern(_BOILERPLATE)
-# "دبي، الإمارات العربية المتحدة (CNN) --", "القاهرة - (رويترز):", "باريس (أ ف ب) -": a short
-# place, an agency in brackets, then a dash or colon.
-_DATELINE = re.compile(r"[^\n.!?؟(]{0,60}?[-–—]?\s*\([^()]{1,40}\)\s*(?:[-–—]+|:)\s*")
-_QUOTES_OPEN = "«“\"'"
-_QUOTES_CLOSE = "»”\"'"
-_REPORTING = re.compile(r"(?<![^\W_])(?:قال|قالت|اكد|اكدت|اضاف|اضافت|بحسب|وفق|حسب|نقل|صرح)")
-
-
-def _strip_dateline(sentence: str) -> str:
-    """Remove a leading wire dateline; the rest is the sentence a reader wants."""
-    if "(" not in sentence[:110]:
-        return sentence
-    match = _DATELINE.match(sentence)
-    if match is None:
-        return sentence
-    return sentence[match.end() :].lstrip(" -–—:،,")
-
-
-def _penalty(normalised: str, raw: str, words: int) -> float:
-    """How unusable the sentence is out of context: 0 (fine) … 1 (never choose it).
-
-    ``normalised`` is the sentence as space-joined tokens, ``raw`` as displayed.
-    """
-    if words == 0 or raw[0] in "*×" or _BOILERPLATE_START.match(normalised) or _CAPTION.match(raw):
-        return 1.0
-    penalty = 0.0
-    if _BACK_POINTING_START.match(normalised):
-        penalty += 0.5
-    last = raw.rstrip(_QUOTES_CLOSE + ")").rstrip()[-1:]
-    if last in "?؟":
-        penalty += 0.6
-    elif last == ":":
-        penalty += 0.6  # introduces a list or a quotation that follows
-    if raw[0] in _QUOTES_OPEN and not _REPORTING.search(normalised):
-        penalty += 0.5  # a quotation with no speaker
-    if words < 5:
-        penalty += 0.6
-    return min(penalty, 1.0)
-
-
-# --------------------------------------------------------------------------- ranking
-
-
-class _Sentence(NamedTuple):
-    order: int  # position in the article, from 0
-    text: str  # display text, dateline removed
-    terms: frozenset[str]
-    words: int
-    paragraph_start: bool
-    penalty: float
-
-
-class _Weights(NamedTuple):
-    """The scoring constants, tuned on EASC (see docs/summariser.md for the measurements)."""
-
-    position_scale: float = 8.0  # sentences: the position score falls by e over this many
-    first: float = 1.0  # bonus of the first sentence (the lead of a news story)
-    paragraph: float = 0.1  # bonus of a paragraph's first sentence
-    title: float = 0.2  # times the cosine similarity with the title (or the first sentence)
-    centrality: float = 0.3  # times the centrality relative to the most central sentence
-    long_words: int = 50  # longer sentences are damped by (long_words / words) ** 3
-    redundancy: float = 1.0  # MMR weight of similarity to a chosen sentence beyond...
-    redundancy_floor: float = 0.5  # ...this cosine: only near-repeats are pushed down
-
-
-_WEIGHTS = _Weights()
-
-
-_SENTENCE_END = tuple('.!?؟؛…:"»”)')
-_LIST_ITEM = re.compile(r"\s*(?:[-–—•*·▪]|\d{1,2}\s*[-.)])")
-
-
-def _paragraphs(text: str) -> list[str]:
-    """The paragraphs of ``text``: its lines, unless the text is hard-wrapped.
-
-    Plain text from some sources (the EASC newspaper articles, e-mail-like feeds) is wrapped
-    at a fixed width, so a line break often falls inside a sentence. Such text is recognised
-    by most of its lines being long and open-ended (no closing punctuation, median at most
-    100 characters); then a line that fills the width and does not end a sentence is joined
-    with the next one. Short open lines (headings, list items) are never joined.
-    """
-    lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) < 4:
-        return lines
-    lengths = sorted(len(line.rstrip()) for line in lines)
-    open_ended = [not line.rstrip().endswith(_SENTENCE_END) for line in lines]
-    if sum(open_ended) * 2 < len(lines) or lengths[len(lengths) // 2] > 100:
-        return lines
-    width = lengths[(len(lengths) - 1) * 9 // 10]
-    if width < 50:  # nobody wraps that narrow: these are headings or a list
-        return lines
-    paragraphs: list[str] = []
-    current = ""
-    for line, is_open, following in zip(lines, open_ended, [*lines[1:], ""], strict=True):
-        current = f"{current} {line.strip()}" if current else line
-        fills_width = len(line.rstrip()) * 10 >= width * 7
-        if not (is_open and fills_width and not _LIST_ITEM.match(following)):
-            paragraphs.append(current)
-            current = ""
-    if current:
-        paragraphs.append(current)
-    return paragraphs
-
-
-def _analyse(text: str) -> list[_Sentence]:
-    """The article's sentences with what scoring needs; repeats get penalty 1 (never chosen)."""
-    sentences: list[_Sentence] = []
-    seen: set[str] = set()
-    for paragraph in _paragraphs(text):
-        for position, raw in enumerate(split_sentences(paragraph)):
-            display = _strip_dateline(raw) if position == 0 else raw
-            if not display:
-                continue
-            tokens = tokenize(display)
-            normalised = " ".join(tokens)
-            penalty = 1.0 if normalised in seen else _penalty(normalised, display, len(tokens))
-            seen.add(normalised)
-            sentences.append(
-                _Sentence(
-                    order=len(sentences),
-                    text=display,
-                    terms=frozenset(terms_from_tokens(tokens)),
-                    words=len(tokens),
-                    paragraph_start=position == 0,
-                    penalty=penalty,
-                )
-            )
-    return sentences
-
-
-def _similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / math.sqrt(len(a) * len(b))
-
-
-def _scores(
-    title: frozenset[str] | None, sentences: Sequence[_Sentence], w: _Weights
-) -> list[float]:
-    """The relevance of each sentence, before redundancy: position, title, centrality."""
-    frequency = Counter(chain.from_iterable(s.terms for s in sentences))
-    # Centrality: how often the sentence's terms occur elsewhere in the article, per square
-    # root of its term count (so that long sentences do not win by size alone).
-    centrality = [
-        (sum(map(frequency.__getitem__, s.terms)) - len(s.terms)) / math.sqrt(len(s.terms))
-        if s.terms
-        else 0.0
-        for s in sentences
-    ]
-    top = max(centrality, default=0.0) or 1.0
-    query = title if title else sentences[0].terms
-    scores = []
-    for s, central in zip(sentences, centrality, strict=True):
-        score = (
-            math.exp(-s.order / w.position_scale)
-            + (w.first if s.order == 0 else 0.0)
-            + (w.paragraph if s.paragraph_start else 0.0)
-            + w.title * _similarity(query, s.terms)
-            + w.centrality * central / top
-        )
-        if s.words > w.long_words:
-            score *= (w.long_words / s.words) ** 3
-        scores.append(score * (1.0 - s.penalty))
-    return scores
-
-
-def _ranked(
-    title: str | None, sentences: Sequence[_Sentence], w: _Weights = _WEIGHTS
-) -> Iterator[int]:
-    """Indices of the usable ``sentences``, best first, by maximal marginal relevance.
-
-    A generator: each step costs one similarity per remaining sentence, so a caller that
-    needs three sentences pays for three steps, not for ranking the whole article.
-    """
-    if not sentences:
-        return
-    title_terms = frozenset(terms(title)) if title else None
-    scores = _scores(title_terms, sentences, w)
-    remaining = [i for i, s in enumerate(sentences) if s.penalty < 1.0]
-    repeat = [0.0] * len(sentences)  # how much each sentence repeats the chosen ones
-    floor = w.redundancy_floor
-    while remaining:
-        best = max(remaining, key=lambda i: (scores[i] - w.redundancy * repeat[i], -i))
-        yield best
-        remaining.remove(best)
-        best_terms = sentences[best].terms
-        for i in remaining:
-            excess = (_similarity(sentences[i].terms, best_terms) - floor) / (1.0 - floor)
-            if excess > repeat[i]:
-                repeat[i] = excess
-
-
 def article_sentences(text: str) -> list[str]:
-    """The sentences the summariser chooses from, in article order.
+    """The sentences the summariser chooses from, in article order (headings, boilerplate and
+    repeats left out, datelines removed); also the unit of the lead baseline."""
+    return [c.text for c in candidates(text)]
 
-    Hard-wrapped lines are joined, datelines removed and boilerplate dropped; this is also the
-    unit for a lead baseline that is comparable with ``rank_sentences``.
+
+class Summariser:
+    """Summaries with a given pair of learned models (``OPENING`` and ``EXTENSION`` weights).
+
+    The module functions use the shipped weights; evaluations pass the weights trained on
+    the other folds of a cross-validation.
     """
-    return [s.text for s in _analyse(text) if s.penalty < 1.0]
+
+    def __init__(
+        self,
+        opening: Mapping[str, float] = OPENING,
+        extension: Mapping[str, float] = EXTENSION,
+    ) -> None:
+        self._opening = Linear(opening, OPENING_FEATURES)
+        self._extension = Linear(extension, EXTENSION_FEATURES)
+
+    def rank(self, title: str | None, text: str) -> list[str]:
+        """Every sentence of ``article_sentences``, by the opening model's score, best first."""
+        found = candidates(text)
+        scores = self._scores(heading_terms(title, found), found)
+        return [found[i].text for i in sorted(range(len(found)), key=lambda i: (-scores[i], i))]
+
+    def summarise(
+        self,
+        title: str | None,
+        text: str,
+        *,
+        max_sentences: int | None = 3,
+        max_chars: int | None = None,
+    ) -> Summary:
+        """Summarise an article with its best whole sentences (see the module docstring).
+
+        ``title`` is the headline (``None`` when unknown); ``max_sentences=None`` and
+        ``max_chars=None`` mean no limit of that kind.
+        """
+        found = candidates(text)
+        if not found:
+            return Summary(sentences=(), method="empty")
+        sentence_limit = len(found) if max_sentences is None else max(0, max_sentences)
+        char_limit = math.inf if max_chars is None else max(0, max_chars)
+        if sentence_limit == 0 or char_limit == 0:
+            return Summary(sentences=(), method="empty", fallback_reason="the limits leave no room")
+        whole = [c.text for c in found]
+        if len(whole) <= sentence_limit and len(" ".join(whole)) <= char_limit:
+            return Summary(sentences=tuple(whole), method="article")
+
+        heading = heading_terms(title, found)
+        scores = self._scores(heading, found)
+        openings = _openings(found, scores, sentence_limit)
+        best = openings[0]
+        fitting = [unit for unit in openings if _length(unit) <= char_limit]
+        if not fitting or _share(scores, fitting[0], best) < _NEARLY_AS_GOOD:
+            cut = shorten_sentence(best[0].text, int(char_limit))
+            return Summary(
+                sentences=(cut,) if cut else (),
+                method="truncated",
+                fallback_reason=f"the best sentence does not fit in {int(char_limit)} characters",
+            )
+        chosen = list(fitting[0])
+        while len(chosen) < sentence_limit:
+            addition = self._best_addition(found, chosen, scores, heading, char_limit)
+            if addition is None:
+                break
+            chosen.append(addition)
+        return Summary(tuple(c.text for c in sorted(chosen, key=_order)), method="extractive")
+
+    def _scores(self, heading: frozenset[str], found: Sequence[Candidate]) -> list[float]:
+        return [self._opening(row) for row in opening_features(heading, found)]
+
+    def _best_addition(
+        self,
+        found: Sequence[Candidate],
+        chosen: list[Candidate],
+        scores: Sequence[float],
+        heading: frozenset[str],
+        char_limit: float,
+    ) -> Candidate | None:
+        """The sentence whose addition the extension model expects to help most, if any."""
+        orders = {c.order for c in chosen}
+        room = char_limit - _length(chosen) - 1
+        best: tuple[float, int, Candidate] | None = None
+        for c in found[:EXTENSION_REACH]:
+            if c.order in orders or len(c.text) > room:
+                continue
+            if c.points_back and c.order - 1 not in orders:
+                continue
+            gain = self._extension(extension_features(chosen, c, scores[c.order], heading))
+            if gain > 0 and (best is None or (gain, -c.order) > (best[0], -best[1])):
+                best = (gain, c.order, c)
+        return best[2] if best else None
+
+
+_DEFAULT = Summariser()
+
+
+def lead(title: str | None, text: str, max_chars: int = 280) -> Summary:
+    """A one-line lead: the article's first sentence that stands on its own, shortened at a
+    clause or word boundary (with "…") if it is longer than ``max_chars``. No text gives the
+    ``title`` (if any) as the lead."""
+    found = [c for c in candidates(text) if not c.points_back]
+    if not found:
+        if title and title.strip():
+            return lead(None, title, max_chars)
+        return Summary(sentences=(), method="empty")
+    first = found[0].text
+    if len(first) <= max_chars:
+        return Summary(sentences=(first,), method="lead")
+    return Summary(
+        sentences=(shorten_sentence(first, max_chars),),
+        method="truncated",
+        fallback_reason=f"the lead sentence is longer than {max_chars} characters",
+    )
 
 
 def rank_sentences(title: str | None, text: str) -> list[str]:
-    """Every usable sentence of ``text`` (datelines removed), best first.
-
-    This is the order ``summarise`` picks from; evaluations that need a length other than a
-    sentence count (ROUGE at the reference length) take a prefix of it.
-    """
-    sentences = _analyse(text)
-    return [sentences[i].text for i in _ranked(title, sentences)]
-
-
-# --------------------------------------------------------------------------- summaries
-
-
-def _cut_at_word(sentence: str, max_chars: int) -> str:
-    """The longest prefix of ``sentence`` ending at a word boundary, plus "…", in max_chars."""
-    room = max_chars - len(_ELLIPSIS)
-    if room <= 0:
-        return _ELLIPSIS[:max_chars]
-    cut = sentence[: room + 1]
-    space = cut.rfind(" ")
-    head = cut[:space] if space > 0 else ""
-    head = head.rstrip(" ،,؛;:-–—")
-    return head + _ELLIPSIS if head else _ELLIPSIS
+    """Every sentence of ``article_sentences``, by the opening model's score, best first."""
+    return _DEFAULT.rank(title, text)
 
 
 def summarise(
@@ -337,62 +214,56 @@ def summarise(
     max_sentences: int | None = 3,
     max_chars: int | None = None,
 ) -> Summary:
-    """Summarise an article by choosing its best whole sentences (see the module docstring).
-
-    ``title`` is the headline (``None`` when unknown); ``max_sentences=None`` and
-    ``max_chars=None`` mean no limit of that kind.
-    """
-    sentences = [s for s in _analyse(text) if s.penalty < 1.0]
-    if not sentences:
-        return Summary(sentences=(), method="empty")
-    sentence_limit = len(sentences) if max_sentences is None else max(0, max_sentences)
-    char_limit = math.inf if max_chars is None else max(0, max_chars)
-    if sentence_limit == 0 or char_limit == 0:
-        return Summary(sentences=(), method="empty", fallback_reason="the limits leave no room")
-
-    whole = [s.text for s in sentences]
-    if len(whole) <= sentence_limit and len(" ".join(whole)) <= char_limit:
-        return Summary(sentences=tuple(whole), method="article")
-
-    chosen: list[int] = []
-    used = -1  # characters so far, counting the joining spaces
-    best = -1
-    for i in _ranked(title, sentences):
-        best = i if best < 0 else best
-        if used + 1 + len(sentences[i].text) <= char_limit:
-            chosen.append(i)
-            used += 1 + len(sentences[i].text)
-            if len(chosen) == sentence_limit:
-                break
-    if chosen:
-        return Summary(tuple(sentences[i].text for i in sorted(chosen)), method="extractive")
-    return Summary(
-        sentences=(_cut_at_word(sentences[best].text, int(char_limit)),),
-        method="truncated",
-        fallback_reason=f"no whole sentence fits in {int(char_limit)} characters",
-    )
+    """``Summariser.summarise`` with the shipped weights."""
+    return _DEFAULT.summarise(title, text, max_sentences=max_sentences, max_chars=max_chars)
 
 
-def lead(title: str | None, text: str, max_chars: int = 280) -> Summary:
-    """A one-line lead: the article's first sentence that stands on its own.
+def _openings(
+    found: Sequence[Candidate], scores: Sequence[float], sentence_limit: int
+) -> list[tuple[Candidate, ...]]:
+    """The ways a summary may open, best first: a sentence that stands alone, or one that
+    points back together with the sentence before it (when two sentences are allowed)."""
+    units: list[tuple[float, int, tuple[Candidate, ...]]] = []
+    for c in found:
+        if not c.points_back:
+            units.append((scores[c.order], c.order, (c,)))
+        elif sentence_limit >= 2 and not found[c.order - 1].points_back:
+            units.append((scores[c.order], c.order, (found[c.order - 1], c)))
+    units.sort(key=lambda u: (-u[0], u[1]))
+    return [unit for _, _, unit in units]
 
-    Datelines are removed and sentences unusable out of context (questions, back-pointing
-    openers, boilerplate) are skipped. If that sentence is longer than ``max_chars`` it is cut
-    at a word boundary and ended with "…" (``method="truncated"``): a lead is one line, so
-    here a marked cut is preferred to choosing a less central sentence. No text gives the
-    ``title`` (if any) as the lead.
-    """
-    sentences = _analyse(text)
-    usable = [s for s in sentences if s.penalty < 0.5] or [s for s in sentences if s.penalty < 1.0]
-    if not usable:
-        if title and title.strip():
-            return lead(None, title, max_chars)
-        return Summary(sentences=(), method="empty")
-    first = usable[0].text
-    if len(first) <= max_chars:
-        return Summary(sentences=(first,), method="lead")
-    return Summary(
-        sentences=(_cut_at_word(first, max_chars),),
-        method="truncated",
-        fallback_reason=f"the lead sentence is longer than {max_chars} characters",
-    )
+
+def _share(scores: Sequence[float], unit: Sequence[Candidate], best: Sequence[Candidate]) -> float:
+    """How likely the opening model finds ``unit`` compared with ``best`` (1: as likely)."""
+    return math.exp(min(0.0, scores[unit[-1].order] - scores[best[-1].order]))
+
+
+def _length(unit: Sequence[Candidate]) -> int:
+    return sum(len(c.text) for c in unit) + max(0, len(unit) - 1)
+
+
+def _order(c: Candidate) -> int:
+    return c.order
+
+
+# --------------------------------------------------------------------------- shortening
+
+
+def shorten_sentence(sentence: str, max_chars: int) -> str:
+    """``sentence`` in at most ``max_chars`` characters: whole if it fits, else cut at the last
+    clause boundary (a comma) that keeps at least half the room, else at the last word
+    boundary, and ended with "…". Never cuts a word; "" when not even "…" fits."""
+    if len(sentence) <= max_chars:
+        return sentence
+    room = max_chars - len(ELLIPSIS)
+    if room <= 0:
+        return ELLIPSIS if max_chars >= len(ELLIPSIS) else ""
+    head = sentence[: room + 1]
+    clause = max(head.rfind(mark) for mark in _CLAUSE_MARKS)
+    if clause >= room // 2:
+        cut = head[:clause]
+    else:
+        space = head.rfind(" ")
+        cut = head[:space] if space > 0 else ""
+    cut = cut.rstrip(" ،,؛;:-–—")
+    return cut + ELLIPSIS if cut else ELLIPSIS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import subprocess
@@ -164,7 +165,8 @@ def test_summarise_an_article_page_and_plain_text(
     title, blank, summary = captured.out.rstrip("\n").split("\n")
     assert title == article.split("\n")[0] and blank == ""
     assert summary and summary.replace(" ", "") in article.replace("\n", "").replace(" ", "")
-    assert "# extractive: 2 sentences" in captured.err
+    # At most two: the lead says it, so one.
+    assert "# extractive: 1 sentence\n" in captured.err
 
     text = "عنوان تجريبي\nهذه جملة أولى عن الاقتصاد. وهذه جملة ثانية أطول قليلا عن الأسواق.\n"
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
@@ -172,6 +174,38 @@ def test_summarise_an_article_page_and_plain_text(
     out = capsys.readouterr().out
     assert out.startswith("عنوان تجريبي\n\nهذه جملة أولى عن الاقتصاد.")
     assert "الأسواق" not in out
+
+
+def test_summarise_a_jsonl_corpus_in_one_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Batch mode: one output line per input line, in order; bad lines say why, keep their
+    place, and make the status 1 once every line is done."""
+    lead = "ارتفعت أسعار النفط اليوم إلى أعلى مستوى منذ عامين مع تراجع المخزونات الأمريكية."
+    rows = [
+        {
+            "id": "a1",
+            "title": "النفط يرتفع",
+            "text": f"{lead}\nوقال محللون إن الطلب قوي.\n"
+            "وتراجع الدولار أمام اليورو بعد بيانات التضخم.\nوأغلقت البورصات الخليجية على ارتفاع.",
+        },
+        {"id": 2, "text": "أزمة المياه\nلا تصل المياه إلى المدينة القديمة إلا ساعتين في اليوم."},
+    ]
+    corpus = tmp_path / "corpus.jsonl"
+    lines = [json.dumps(row, ensure_ascii=False) for row in rows]
+    corpus.write_text("\n".join([lines[0], "{broken", lines[1], '{"id": "x"}']) + "\n")
+
+    assert main(["summarise", "--jsonl", str(corpus), "--sentences", "2", "--chars", "280"]) == 1
+    captured = capsys.readouterr()
+    out = [json.loads(line) for line in captured.out.splitlines()]
+    assert out[0] == {"id": "a1", "summary": lead, "sentences": 1, "method": "extractive"}
+    assert out[1]["line"] == 2 and out[1]["error"].startswith("not JSON")
+    assert out[2]["id"] == 2 and out[2]["method"] == "article"
+    assert out[3] == {"id": "x", "line": 4, "error": "expected a JSON object with a string 'text'"}
+    assert "2 line(s)" in captured.err
+
+    assert main(["summarise", "--jsonl", str(tmp_path / "missing.jsonl")]) == 2
+    assert main(["summarise", str(corpus), "--jsonl", str(corpus)]) == 2
 
 
 def test_search_and_topics_from_the_command_line(

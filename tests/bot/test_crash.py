@@ -507,12 +507,13 @@ def test_sigkill_mid_digest_loses_nothing(
     began = time.monotonic()
     chats, expected = start_and_enqueue(bot, feed_server, fakes, stories=125)
     tg_chats = [c for c in expected if not c.startswith("C")]
-    assert all(len(expected[c]) >= 28 for c in tg_chats), {c: len(p) for c, p in expected.items()}
+    # One-sentence summaries: about eleven messages per Telegram chat for 125 stories.
+    assert all(len(expected[c]) >= 10 for c in tg_chats), {c: len(p) for c, p in expected.items()}
     assert len(expected[SLACK_CHANNEL]) >= 2
 
     # Kill while every Telegram chat is about a third through its digest.
     wait_until(
-        lambda: all(len(chats.received(c)) >= 12 for c in tg_chats) and bot.alive(),
+        lambda: all(len(chats.received(c)) >= 4 for c in tg_chats) and bot.alive(),
         40,
         lambda: f"first parts: {[len(chats.received(c)) for c in expected]}\n{bot.log()}",
     )
@@ -564,9 +565,9 @@ def test_sigterm_mid_digest_exits_cleanly_and_resumes(
 ) -> None:
 
     began = time.monotonic()
-    chats, expected = start_and_enqueue(bot, feed_server, fakes, stories=24)
+    chats, expected = start_and_enqueue(bot, feed_server, fakes, stories=75)
     wait_until(
-        lambda: all(len(chats.received(c)) >= 4 for c in expected if not c.startswith("C")),
+        lambda: all(len(chats.received(c)) >= 2 for c in expected if not c.startswith("C")),
         30,
         lambda: f"first parts: {[len(chats.received(c)) for c in expected]}\n{bot.log()}",
     )
