@@ -11,8 +11,9 @@ separate processes. For each instance count, on a fresh database:
    and articles stored (fetched, parsed, deduplicated, enriched) per second, from the first
    feed polled to the last article enriched, and the wall time from starting the processes.
 2. **Delivery**: the instances restart with ``--telegram`` Telegram private chats and
-   ``--slack`` Slack channels as destinations, each with a slice of the feeds, long summaries
-   (many parts per chat) and a digest on start (the stories are all stored, and the feeds not
+   ``--slack`` Slack channels as destinations, each with a slice of the feeds, generous
+   summary budgets (summaries stop at what the content needs: usually one sentence) and a
+   digest on start (the stories are all stored, and the feeds not
    yet due again). Measured: message parts delivered per second on each platform, from the
    first part queued to the last one sent (composing the digests is part of that time).
 
