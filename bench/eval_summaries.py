@@ -15,11 +15,12 @@ Data (``../shared/eval-data``, see its README; nothing is downloaded):
   Never trained or tuned on; summarised with the shipped weights (trained on all of
   bbc-dev). It has no headlines: ``title=None`` everywhere.
 
-Scoring follows the eval-data README's Arabic recipe: rouge-score's ``RougeScorer`` with our
-tokenizer (NFKC, no tashkeel or tatweel, unified alef/yeh/teh marbuta/hamza carriers, ASCII
-digits, lower case, ``[^\\W_]+``), F1 of ROUGE-1/2/L against each reference, averaged over a
-document's references, then over documents. The 95% intervals are percentile bootstraps over
-documents (2,000 resamples, fixed seed); "gain" rows bootstrap the per-document difference.
+Scoring follows the eval-data README's Arabic recipe: rouge-score's ``RougeScorer`` with the
+recipe's tokenizer, written out in ``bench.rouge_tokens`` (NFKC, no tashkeel or tatweel,
+unified alef/yeh/teh marbuta, ؤ → و, ئ → ي, ASCII digits, lower case, ``[^\\W_]+``); F1 of
+ROUGE-1/2/L against each reference, averaged over a document's references, then over
+documents. The 95% intervals are percentile bootstraps over documents (2,000 resamples, fixed
+seed); "gain" rows bootstrap the per-document difference.
 
 Budgets, each system at the same one:
 
@@ -43,13 +44,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.rouge_tokens import recipe_tokens
 from bench.train_summariser import (
     BBC_DEV,
     cross_validated_models,
     examples,
     load_bbc,
 )
-from digests.text.arabic import STOPWORDS, stem, tokenize
+from digests.text.arabic import STOPWORDS, tokenize
+from digests.text.stems import stem
 from digests.text.summarise import Summariser, article_sentences
 
 EVAL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "eval-data"
@@ -63,7 +66,7 @@ class _ArabicTokenizer:
     """The README's tokenizer, in the shape rouge-score expects."""
 
     def tokenize(self, text: str) -> list[str]:
-        return tokenize(text)
+        return recipe_tokens(text)
 
 
 class _SumyWords:
@@ -214,7 +217,7 @@ def report(name: str, documents: Sequence[Document], scorer: Scorer) -> None:
         for system, make in systems().items():
             summary = make(document)
             table.setdefault(system, []).append(scorer(document["references"], summary))
-            words.setdefault(system, []).append(len(tokenize(summary)))
+            words.setdefault(system, []).append(len(recipe_tokens(summary)))
         table.setdefault("1 sentence: oracle", []).append(oracle(scorer, document))
         words.setdefault("1 sentence: oracle", []).append(0)
     print(f"\n{name}: {len(documents)} articles; ROUGE F1 × 100, 95% bootstrap interval")

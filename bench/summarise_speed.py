@@ -36,7 +36,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from digests.text.arabic import STOPWORDS, split_sentences, stem, tokenize
+from digests.text.arabic import STOPWORDS, split_sentences, tokenize
+from digests.text.stems import stem
 from digests.text.summarise import summarise
 
 EVAL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "eval-data"

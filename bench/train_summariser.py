@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digests.text.arabic import tokenize
+from bench.rouge_tokens import recipe_tokens
 from digests.text.candidates import Candidate, candidates
 from digests.text.summarise import EXTENSION_REACH, Summariser
 from digests.text.summary_model import (
@@ -71,7 +71,7 @@ class Example:
 
 
 def rouge1(reference: Counter[str], tokens: Sequence[str]) -> float:
-    """ROUGE-1 F1 with the Arabic recipe's tokens (the same as rouge-score with our tokenizer)."""
+    """ROUGE-1 F1 over the Arabic recipe's tokens (``bench.rouge_tokens``), as rouge-score gives."""
     if not reference or not tokens:
         return 0.0
     overlap = sum((Counter(tokens) & reference).values())
@@ -97,7 +97,7 @@ def examples(rows: Sequence[dict[str, str]]) -> list[Example]:
         found = tuple(candidates(row["text"]))
         if not found:
             continue
-        reference = Counter(tokenize(row["abstract"]))
+        reference = Counter(recipe_tokens(row["abstract"]))
         out.append(
             Example(
                 id=row["id"],
@@ -108,7 +108,7 @@ def examples(rows: Sequence[dict[str, str]]) -> list[Example]:
                 features=np.array(
                     opening_features(heading_terms(row["title"], found), found), dtype=float
                 ),
-                gains=np.array([rouge1(reference, c.tokens) for c in found]),
+                gains=np.array([rouge1(reference, recipe_tokens(c.text)) for c in found]),
             )
         )
     return out
@@ -233,7 +233,7 @@ def tune_bias(
             summary = summariser.summarise(
                 example.title, example.text, max_sentences=2, max_chars=280
             )
-            total += rouge1(example.abstract, tokenize(summary.text))
+            total += rouge1(example.abstract, recipe_tokens(summary.text))
         if best is None or total > best[0] + 1e-9:
             best = (total, shift)
     assert best is not None

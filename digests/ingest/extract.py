@@ -96,8 +96,8 @@ _RULES: Final = (
     # reserved" (a sentence that merely says some rights are reserved does not open so).
     _rule("drop", r".*(?:©|\(c\) ?\d{4}|copyright).*"),
     _rule("drop", rf"(?:\d{{4}}{_P})?{_RIGHTS}.{{0,20}} محفوظه.*"),
-    # Breadcrumb trails: "الرئيسية / أخبار العالم / ..." (ئ is ي once normalised).
-    _rule("drop", r"الرييسيه ?[/»›>].*"),
+    # Breadcrumb trails: "الرئيسية / أخبار العالم / ..." (ئ is ء once normalised).
+    _rule("drop", r"الرءيسيه ?[/»›>].*"),
 )
 # A bare "اقرأ أيضاً" heading opens a related-stories list at the end of an article, but the same
 # words head an inline insert when body text follows; it ends the article only in the first case.

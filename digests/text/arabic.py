@@ -1,8 +1,6 @@
-"""Arabic text for matching and for summaries: normalisation, sentences, tokens, stems.
+"""Arabic text for matching and for summaries: normalisation, sentences, tokens, stop words.
 
-Pure functions: no I/O, no clock, no state beyond constant tables. The Snowball stemmer
-instance and two bounded memos (stems, and the term of each token) only save time: the same
-input always gives the same output.
+Pure functions: no I/O, no clock, no state beyond constant tables.
 
 Contracts:
 
@@ -10,28 +8,19 @@ Contracts:
 * ``split_sentences(text)`` cuts display text into sentences and returns them in the
   original orthography (only outer white space is stripped).
 * ``tokenize(text)`` returns normalised word tokens (Arabic, Latin and digits).
-* ``stem(token)`` maps one token from ``tokenize`` to its light stem.
-* ``terms(text)`` = stems of the non-stop-word tokens of ``text``; it is the one function
-  used for indexing, matching and queries, so that all of them agree
-  (``terms_from_tokens`` is the same for text already tokenized).
+
+Which tokens are the same word (stems, terms) is ``text.stems``, the matching layer.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
-from functools import lru_cache
-
-import Stemmer
 
 __all__ = [
     "STOPWORDS",
     "normalise",
     "split_sentences",
-    "stem",
-    "terms",
-    "terms_from_tokens",
     "tokenize",
 ]
 
@@ -53,8 +42,8 @@ _LETTERS = (
     ("ٱ", "ا"),
     ("ى", "ي"),
     ("ة", "ه"),
-    ("ؤ", "و"),
-    ("ئ", "ي"),
+    ("ؤ", "ء"),
+    ("ئ", "ء"),
 )
 _EASTERN_DIGITS = re.compile("[\u0660-\u0669\u06f0-\u06f9]")
 _REMOVED_OR_DIGIT = re.compile(_REMOVED.pattern[:-1] + "\u0660-\u0669\u06f0-\u06f9]")
@@ -86,9 +75,10 @@ def _fold(text: str) -> str:
 def normalise(text: str) -> str:
     """Return ``text`` folded for matching: NFKC, no tashkeel or tatweel, unified letters.
 
-    Alef forms become ا, ى → ي, ة → ه, ؤ → و, ئ → ي, Arabic-Indic and Persian digits become
-    ASCII, Latin is lower-cased, invisible format characters (zero-width joiners, bidi marks)
-    are dropped and runs of white space become one space.
+    Alef forms (أ إ آ ٱ) become ا, ى → ي, ة → ه, the hamza seats ؤ ئ become ء (so مسؤول and
+    مسئول, شؤون and شئون meet), Arabic-Indic and Persian digits become ASCII, Latin is
+    lower-cased, invisible format characters (zero-width joiners, bidi marks) are dropped and
+    runs of white space become one space.
     """
     return " ".join(_fold(text).split())
 
@@ -263,7 +253,7 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
-# --------------------------------------------------------------------------- tokens, stems
+# --------------------------------------------------------------------------- tokens
 
 _WORD = re.compile(r"[^\W_]+")
 _WORD_OR_UNDERSCORE = re.compile(r"\w+")
@@ -284,7 +274,7 @@ def _normalised(words: str) -> frozenset[str]:
 # is for news Arabic: function words plus the reporting verbs and formulas ("قال", "وأضاف",
 # "بحسب", weekdays) that every wire story repeats and that carry nothing a reader would search
 # for or a summary should be chosen by. A token that is ``و``/``ف`` + a stop word is a stop
-# word too (see ``_is_stopword``), so those forms need no entries of their own.
+# word too (see ``text.stems``), so those forms need no entries of their own.
 STOPWORDS: frozenset[str] = _normalised(
     # prepositions and adverbs of place and time
     "في من إلى على عن مع حتى منذ مذ عند لدى نحو حول دون بين ضد عبر خلال قبل بعد أمام خلف"
@@ -318,92 +308,3 @@ STOPWORDS: frozenset[str] = _normalised(
     # days and relative time words of wire copy
     " اليوم أمس غدا الاثنين الثلاثاء الأربعاء الخميس الجمعة السبت الأحد "
 )
-
-
-def _is_stopword(token: str) -> bool:
-    if token in STOPWORDS:
-        return True
-    return len(token) > 2 and token[0] in "وف" and token[1:] in STOPWORDS
-
-
-_SNOWBALL = Stemmer.Stemmer("arabic")
-_ONE_LETTER_PREFIXES = frozenset("وفبكل")
-# Removed first, when four letters remain: the pronoun suffixes ها / ه (ه is also ة after
-# normalisation). Doing it before the prefixes keeps بلاده with بلاد: prefix stripping
-# depends on word length, so the length must not include a pronoun.
-_PRONOUN_SUFFIXES = ("ها", "ه")
-# Removed after the prefixes, longest first, only the first that fits and only when three
-# letters remain: plural and nisba endings, so that إيران / الإيراني / الإيرانية / الإيرانيون
-# meet, and يا so that بريطانيا meets البريطاني.
-_SUFFIXES = ("يون", "يين", "ون", "ين", "ات", "يه", "يا", "ي", "ه")
-
-
-@lru_cache(maxsize=1 << 16)
-def stem(token: str) -> str:
-    """Return the light stem of one normalised token (as produced by ``tokenize``).
-
-    1. A pronoun suffix ها / ه (or ة, normalised to ه) is removed if four letters remain.
-    2. Prefixes are stripped *repeatedly*: the article ال and the one-letter prefixes
-       و ف ب ك ل, each only if three letters remain. Stripping to a fixpoint makes
-       ``stem(p + w) == stem(w)`` for any prefix ``p``: لإيران, والإيرانية and للرئيس meet
-       إيران and رئيس. The price is over-stripping of words that start with those letters
-       (وزير → زير), which happens the same way in every form and so is harmless for matching.
-    3. One light suffix (plural, nisba, ة) is removed if three letters remain.
-    4. The Snowball Arabic stemmer (PyStemmer) removes the remaining verb and noun affixes.
-
-    Measured on news vocabulary (45k word types of ANT v2.1), a word and its forms with
-    prefixes get the same stem 99% of the time, with suffixes 91%, with both 94% (Snowball
-    alone: 45%, 73%, 36%); see docs/summariser.md.
-    Tokens that are not Arabic (Latin words, numbers) are returned unchanged.
-    """
-    if not token or token.isascii():
-        return token
-    word = token
-    for suffix in _PRONOUN_SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            word = word[: -len(suffix)]
-            break
-    while True:
-        if word.startswith("ال") and len(word) >= 5:
-            word = word[2:]
-        elif word[0] in _ONE_LETTER_PREFIXES and len(word) >= 4:
-            word = word[1:]
-        else:
-            break
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    stemmed: str = _SNOWBALL.stemWord(word)
-    return stemmed or word
-
-
-# Tokens seen recently → their term ("" for a stop word). A plain dict look-up is several times
-# cheaper than an lru_cache call, and this is the innermost loop of indexing and summarising.
-# Bounded: cleared when full, which costs one refill and keeps memory flat.
-_TERM_CACHE: dict[str, str] = {}
-_TERM_CACHE_SIZE = 1 << 17
-
-
-def terms_from_tokens(tokens: Iterable[str]) -> list[str]:
-    """``terms`` for text already split by ``tokenize`` (saves normalising it twice)."""
-    tokens = list(tokens)
-    found = list(map(_TERM_CACHE.get, tokens))  # the hot path stays in C
-    if None in found:
-        for i, term in enumerate(found):
-            if term is None:
-                token = tokens[i]
-                term = "" if len(token) < 2 or _is_stopword(token) else stem(token)
-                if len(_TERM_CACHE) >= _TERM_CACHE_SIZE:
-                    _TERM_CACHE.clear()
-                _TERM_CACHE[token] = found[i] = term
-    return list(filter(None, found))
-
-
-def terms(text: str) -> list[str]:
-    """Return the stems of the content words of ``text``, in order, repeats kept.
-
-    Stop words and one-character tokens are dropped. This is the single function behind
-    indexing, matching and queries.
-    """
-    return terms_from_tokens(tokenize(text))

@@ -26,7 +26,8 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from digests.text.arabic import split_sentences, terms_from_tokens, tokenize
+from digests.text.arabic import split_sentences, tokenize
+from digests.text.stems import terms_from_tokens
 
 __all__ = ["HEADING_WORDS", "Candidate", "candidates", "paragraphs", "strip_dateline"]
 

@@ -154,7 +154,7 @@ class Enricher:
             doc, k=self._settings.related_per_article, window=self._settings.related_window
         )
         self._index.evict_before(article.published_at - self._settings.related_window)
-        scores = self._taxonomy.tag(article.title, text, limit=TOPICS_PER_ARTICLE)
+        scores = self._taxonomy.assign(article.title, text, limit=TOPICS_PER_ARTICLE)
         topics = [(s.slug, s.weight) for s in scores]
         new_topics = []
         wanted = self._settings.keyphrases_per_article

@@ -15,7 +15,7 @@ How (``extract_keyphrases``):
    with a title or role (قائد, زعيم, وزير, الرئيس …: "قائد فيلق القدس" gives "فيلق القدس")
    or with a definite nisba adjective (الإيراني, الوطنية), which continues the noun before
    it. Internal articles and idafa chains are kept whole: "الجبهة الوطنية المتحدة",
-   "فيلق القدس", "سيف العدل". A candidate's ``key`` is the ``text.arabic.stem`` of its
+   "فيلق القدس", "سيف العدل". A candidate's ``key`` is the ``text.stems.stem`` of its
    words joined by spaces, so وسيف العدل and سيف العدل, لتنظيم القاعدة and تنظيم القاعدة
    count as one phrase.
 3. **Subsumption.** A phrase that never occurs outside a longer *repeated* candidate (same
@@ -33,8 +33,11 @@ The display ``text`` is the most frequent written form, in the original orthogra
 leading proclitics removed where it is safe: و ف ب ك ل before an article become the
 article (للحرس → الحرس, وبالحرس → الحرس), and before a word that also occurs bare or with
 the article in the article, or starts with a hamza alef (وسيف → سيف when سيف occurs alone,
-لحركة → حركة when الحركة occurs, لأفغانستان → أفغانستان); otherwise the word stays as
-written (برلين keeps its ب).
+لحركة → حركة when الحركة occurs, لأفغانستان → أفغانستان, لبي بي سي → بي بي سي); otherwise
+the word stays as written (برلين keeps its ب). The key is made from the word as shown, so
+a phrase with and without a glued particle is one phrase. Among equally frequent forms the
+one with the original orthography wins (``canonical_form``: «إطلاق سراحه», not «اطلاق
+سراحه»); the store applies the same rule to the forms seen across articles.
 """
 
 from __future__ import annotations
@@ -47,7 +50,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from digests.text.arabic import STOPWORDS, normalise, stem, tokenize
+from digests.text.arabic import STOPWORDS, normalise, tokenize
+from digests.text.stems import stem
 
 __all__ = [
     "MAX_WORDS",
@@ -55,6 +59,7 @@ __all__ = [
     "TITLE_BONUS",
     "Keyphrase",
     "PhraseStats",
+    "canonical_form",
     "extract_keyphrases",
     "phrase_keys",
 ]
@@ -259,24 +264,42 @@ def _drop_letters(written: str, count: int) -> str:
     return written[index:]
 
 
-def _display_first(written: str, token: str, vocabulary: frozenset[str]) -> str:
-    """The first word of a phrase without its leading proclitics, where that is safe."""
+def _first_word(written: str, token: str, vocabulary: frozenset[str]) -> tuple[str, str]:
+    """The first word of a phrase without its leading proclitics, where that is safe: its
+    display form and its normalised token (the phrase's key is made from the latter, so
+    لبي بي سي and بي بي سي are one phrase)."""
     for prefix in _ARTICLE_PREFIXES[1:]:  # a proclitic before the article: keep the article
         if token.startswith(prefix) and len(token) - len(prefix) >= 3:
+            bare = "ال" + token[len(prefix) :]
             if prefix.endswith("لل"):  # ل + ال is written لل: restore the alef
-                return "ال" + _drop_letters(written, len(prefix))
-            return _drop_letters(written, len(prefix) - 2)
+                return "ال" + _drop_letters(written, len(prefix)), bare
+            return _drop_letters(written, len(prefix) - 2), bare
     for size in (2, 1):
-        if len(token) - size < 3:
+        if len(token) - size < 2:
             continue
         if (size == 2 and token[0] in "وف" and token[1] in "بكل") or (
             size == 1 and token[0] in "وفبكل"
         ):
             rest = _drop_letters(written, size)
             bare = token[size:]
-            if rest[:1] in _HAMZA_ALEF or bare in vocabulary or "ال" + bare in vocabulary:
-                return rest
-    return written
+            if bare in vocabulary or (
+                len(bare) >= 3 and (rest[:1] in _HAMZA_ALEF or "ال" + bare in vocabulary)
+            ):
+                return rest, bare
+    return written, token
+
+
+_ORTHOGRAPHY = frozenset("أإآٱؤئءةى")  # letters that normalisation folds away
+
+
+def canonical_form(forms: Mapping[str, int]) -> str:
+    """The form to show for a phrase written several ways: the most frequent; among equally
+    frequent ones, the one that keeps the most of the original orthography (hamzas, ة, ى:
+    «إطلاق سراحه» before «اطلاق سراحه»), then the first in sorted order."""
+    return min(
+        forms.items(),
+        key=lambda item: (-item[1], -sum(ch in _ORTHOGRAPHY for ch in item[0]), item[0]),
+    )[0]
 
 
 # --------------------------------------------------------------------------- extraction
@@ -285,7 +308,7 @@ def _display_first(written: str, token: str, vocabulary: frozenset[str]) -> str:
 class _Candidate:
     __slots__ = ("action", "count", "first", "forms", "in_title", "stems")
     # count: occurrences in title and text; in_title: how many of them in the title;
-    # forms: how often each written form occurred: (first word normalised, written words…)
+    # forms: how often each written form occurred (its first word without proclitics)
 
     def __init__(self, stems: tuple[str, ...], first: int, action: bool) -> None:
         self.stems = stems
@@ -293,19 +316,15 @@ class _Candidate:
         self.count = 0
         self.first = first
         self.in_title = 0
-        self.forms: dict[tuple[str, ...], int] = {}
+        self.forms: dict[str, int] = {}
 
-    def display(self, vocabulary: frozenset[str]) -> str:
-        """The most frequent written form, leading proclitics removed where safe; ties go to
-        the form seen first."""
-        counts: dict[str, int] = {}
-        for (norm, first, *rest), n in self.forms.items():
-            text = " ".join([_display_first(first, norm, vocabulary), *rest])
-            counts[text] = counts.get(text, 0) + n
-        return max(counts.items(), key=lambda item: item[1])[0]
+    def display(self) -> str:
+        """The most frequent written form (leading proclitics already removed where safe);
+        ties go to the form in the original orthography (``canonical_form``)."""
+        return canonical_form(self.forms)
 
 
-def _candidates(title: str, text: str) -> tuple[dict[str, _Candidate], frozenset[str]]:
+def _candidates(title: str, text: str) -> dict[str, _Candidate]:
     seen: set[str] = set()
     runs = [(_runs(title, seen), True), (_runs(text, seen), False)]
     vocabulary = frozenset(seen)
@@ -316,11 +335,13 @@ def _candidates(title: str, text: str) -> tuple[dict[str, _Candidate], frozenset
         for chunk in chunks:
             keys = [word.key for _, word in chunk]
             written = [piece for piece, _ in chunk]
-            for start, (_, head) in enumerate(chunk):
+            for start, (piece, head) in enumerate(chunk):
                 if not head.may_start:
                     continue
+                shown, bare = _first_word(piece, head.norm, vocabulary)
+                head_key = head.key if bare == head.norm else stem(bare)
                 for end in range(start + MIN_WORDS, min(start + MAX_WORDS, len(chunk)) + 1):
-                    stems = tuple(keys[start:end])
+                    stems = (head_key, *keys[start + 1 : end])
                     key = " ".join(stems)
                     candidate = found.get(key)
                     if candidate is None:
@@ -328,16 +349,16 @@ def _candidates(title: str, text: str) -> tuple[dict[str, _Candidate], frozenset
                         candidate = found[key] = _Candidate(stems, first, head.action)
                     candidate.count += 1
                     candidate.in_title += in_title
-                    form = (head.norm, *written[start:end])
+                    form = " ".join((shown, *written[start + 1 : end]))
                     candidate.forms[form] = candidate.forms.get(form, 0) + 1
             if not in_title:
                 position += len(chunk) + 1
-    return found, vocabulary
+    return found
 
 
 def phrase_keys(title: str, text: str) -> frozenset[str]:
     """The keys of every candidate phrase of an article (what ``PhraseStats.add`` takes)."""
-    return frozenset(_candidates(title, text)[0])
+    return frozenset(_candidates(title, text))
 
 
 def _overlap(one: tuple[str, ...], other: tuple[str, ...]) -> bool:
@@ -355,7 +376,7 @@ def extract_keyphrases(
     title: str, text: str, *, limit: int = 8, stats: PhraseStats | None = None
 ) -> list[Keyphrase]:
     """The article's keyphrases, best first (see the module docstring)."""
-    found, vocabulary = _candidates(title, text)
+    found = _candidates(title, text)
     subsumed: set[str] = set()
     for candidate in found.values():
         if candidate.count < 2:
@@ -392,7 +413,7 @@ def extract_keyphrases(
         stems = candidate.stems
         if any(_overlap(stems, other) for other in taken):
             continue
-        display = candidate.display(vocabulary)
+        display = candidate.display()
         chosen.append(Keyphrase(display, key, round(score, 4), candidate.count))
         taken.append(stems)
     return chosen

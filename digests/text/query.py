@@ -1,6 +1,6 @@
 """Arabic search: queries into index terms, and snippets with the matches marked.
 
-Pure. Titles and texts are indexed as ``text.arabic.terms()`` — normalised stems without
+Pure. Titles and texts are indexed as ``text.stems.terms()`` — normalised stems without
 stop-words — and queries go through the same function, so ايران, إيران, الإيرانية and لإيران
 find the same articles. Words in quotes («…», “…” or "…") are searched as an exact phrase (of
 stems). The store runs the query on SQLite FTS5 (or PostgreSQL full-text search); no user
@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from digests.errors import NewsdigestError
-from digests.text.arabic import normalise, split_sentences, stem, terms, tokenize
+from digests.text.arabic import normalise, split_sentences, tokenize
+from digests.text.stems import stem, terms
 
 __all__ = [
     "MAX_QUERY_CHARS",

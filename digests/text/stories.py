@@ -5,7 +5,7 @@ what it was given. Does not interact with any dependencies, only processes data.
 
 Model
 -----
-Each document becomes a TF-IDF vector over the stems from ``text.arabic.terms``: the title
+Each document becomes a TF-IDF vector over the stems from ``text.stems.terms``: the title
 terms count ``title_weight`` times each, the body counts only its first ``lead_terms`` terms
 (the lead carries the event; later paragraphs drift into background that every story on the
 topic shares). Term frequency is sublinear (``1 + ln tf``), the inverse document frequency is
@@ -61,7 +61,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from digests.text.arabic import terms
+from digests.text.stems import terms
 
 __all__ = [
     "DEFAULT_LEAD_TERMS",
@@ -105,7 +105,7 @@ _LIGHT_SHARE = 0.5
 class IndexedDoc:
     """An article as the index sees it: identity, outlet, time and its terms.
 
-    ``title_terms`` and ``body_terms`` come from ``text.arabic.terms`` (in order, repeats
+    ``title_terms`` and ``body_terms`` come from ``text.stems.terms`` (in order, repeats
     kept); ``published`` must be timezone-aware.
     """
 

@@ -24,8 +24,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from itertools import chain
 
-from digests.text.arabic import terms
 from digests.text.candidates import Candidate
+from digests.text.stems import terms
 
 __all__ = [
     "EXTENSION_FEATURES",

@@ -13,7 +13,7 @@ plural ون ين ات also matches the singular phrase word (ات also the word 
 in ون the phrase word in ين (and back).
 
 This is generation from the taxonomy's own words, not stemming: the proclitics are stripped
-only where what remains is a word of the taxonomy. ``text.arabic.stem`` (the search
+only where what remains is a word of the taxonomy. ``text.stems.stem`` (the search
 stemmer) is deliberately not used: it strips و ف ب ك ل from the start of every word and
 ends with the Snowball stemmer, which makes طالبان meet طالب "student" and طالبت "she
 demanded", فنان "artist" meet لبنان, الأميركية meet أمير "prince" and ولاية meet الولايات:
@@ -46,10 +46,12 @@ from dataclasses import dataclass
 from itertools import compress
 
 from digests.text.arabic import tokenize
+from digests.text.topic_model import THRESHOLD, Evidence, confidences
 
 __all__ = [
     "KEYWORD_WEIGHT",
     "LEAD_TOKENS",
+    "THRESHOLD",
     "TITLE_WEIGHT",
     "WEIGHT_SCALE",
     "Tagger",
@@ -74,6 +76,7 @@ class TopicPhrases:
     ambiguous: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    kind: str = "theme"
 
 
 # --------------------------------------------------------------------------- word forms
@@ -161,6 +164,7 @@ class Tagger:
     __slots__ = (
         "_children",
         "_heads",
+        "_kinds",
         "_levels",
         "_memo",
         "_parent",
@@ -172,6 +176,7 @@ class Tagger:
 
     def __init__(self, topics: Sequence[TopicPhrases]) -> None:
         self._slugs = [topic.slug for topic in topics]
+        self._kinds = [topic.kind for topic in topics]
         position = {slug: i for i, slug in enumerate(self._slugs)}
         self._parent: list[int | None] = [
             None if topic.parent is None else position[topic.parent] for topic in topics
@@ -222,13 +227,68 @@ class Tagger:
     def tag(
         self, title: str, text: str, *, limit: int = 5, min_score: float = 1.0
     ) -> list[TopicScore]:
-        """The topics of an article, strongest first (see the module docstring)."""
+        """The topics the article names, strongest first (see the module docstring)."""
         if min_score <= 0:
             raise ValueError("min_score must be positive")
+        score, _ = self._score(title, text)
+        slugs = self._slugs
+        found = [
+            TopicScore(slugs[t], max(round(1.0 - math.exp(-s / WEIGHT_SCALE), 4), 0.0001))
+            for t, s in score.items()
+            if s >= min_score
+        ]
+        found.sort(key=lambda topic: (-topic.weight, topic.slug))
+        return found[: max(limit, 0)]
+
+    def assign(
+        self, title: str, text: str, *, limit: int = 10, min_score: float = 1.0
+    ) -> list[TopicScore]:
+        """The topics a reader would file the article under, most certain first.
+
+        Of the topics ``tag`` finds, those whose confidence (``text.topic_model``) reaches
+        ``THRESHOLD``; the most certain one is kept even below it, so that an article that
+        names a topic is never left with none. ``weight`` is the confidence (0.0001–1).
+        """
+        evidence = self.evidence(title, text)
+        ranked = sorted(
+            (
+                (confidence, self._slugs[t])
+                for (t, e), confidence in zip(
+                    evidence, confidences([e for _, e in evidence]), strict=True
+                )
+                if e.score >= min_score
+            ),
+            key=lambda pair: (-pair[0], pair[1]),
+        )
+        kept = [pair for i, pair in enumerate(ranked) if i == 0 or pair[0] >= THRESHOLD]
+        return [
+            TopicScore(slug, max(round(confidence, 4), 0.0001))
+            for confidence, slug in kept[: max(limit, 0)]
+        ]
+
+    def evidence(self, title: str, text: str) -> list[tuple[int, Evidence]]:
+        """Every topic with a score and its evidence, strongest first (for ``assign`` and
+        for training the topic model); topics are indices into the compiled taxonomy."""
+        score, found = self._score(title, text)
+        out = []
+        for topic, value in sorted(score.items(), key=lambda item: (-item[1], item[0])):
+            evidence = found.get(topic) or Evidence(self._kinds[topic])
+            evidence.score = value
+            out.append((topic, evidence))
+        return out
+
+    def slug(self, topic: int) -> str:
+        """The slug of a topic index from ``evidence``."""
+        return self._slugs[topic]
+
+    def _score(self, title: str, text: str) -> tuple[dict[int, float], dict[int, Evidence]]:
+        """Each named topic's score, and the evidence of the topics named directly."""
         hits: list[dict[int, float]] = [{}, {}, {}]  # alias, ambiguous, keyword
-        self._scan(tokenize(title), hits, title=True)
+        found: dict[int, Evidence] = {}
+        self._scan(tokenize(title), hits, found, title=True)
         dateline = _DATELINE.match(text)
-        self._scan(tokenize(text[dateline.end() :] if dateline else text), hits, title=False)
+        body = text[dateline.end() :] if dateline else text
+        self._scan(tokenize(body), hits, found, title=False)
         strong, ambiguous, keywords = hits
         score = dict(strong)
         for topic, value in keywords.items():
@@ -241,19 +301,14 @@ class Tagger:
                 or any(child in strong for child in self._children[topic])
             ):
                 score[topic] = score.get(topic, 0.0) + value
+            else:
+                found.pop(topic, None)  # an ambiguous name alone is no evidence
         for level in self._levels:
             for topic in level:
                 parent = self._parent[topic]
                 if topic in score and parent is not None:
                     score[parent] = score.get(parent, 0.0) + score[topic]
-        slugs = self._slugs
-        found = [
-            TopicScore(slugs[t], max(round(1.0 - math.exp(-s / WEIGHT_SCALE), 4), 0.0001))
-            for t, s in score.items()
-            if s >= min_score
-        ]
-        found.sort(key=lambda topic: (-topic.weight, topic.slug))
-        return found[: max(limit, 0)]
+        return score, found
 
     def _readings(self, token: str) -> _Readings:
         """The taxonomy words that ``token`` is a form of, each with whether it carries ال.
@@ -276,7 +331,14 @@ class Tagger:
             return found + (surfaces.get(stem) or surfaces.get(other, ()))
         return found
 
-    def _scan(self, tokens: list[str], hits: list[dict[int, float]], *, title: bool) -> None:
+    def _scan(
+        self,
+        tokens: list[str],
+        hits: list[dict[int, float]],
+        found: dict[int, Evidence],
+        *,
+        title: bool,
+    ) -> None:
         root, memo, heads = self._root, self._memo, self._heads
         # Per-token work stays in C (set, map, compress); Python sees only new word types
         # and the positions where some phrase may start.
@@ -301,7 +363,30 @@ class Tagger:
                 if role != _EXCLUDE:
                     bucket = hits[role]
                     bucket[topic] = bucket.get(topic, 0.0) + _ROLE_WEIGHT[role] * place
+                    _count(found, topic, self._kinds[topic], role, i, title=title)
             resume = i + length
+
+
+def _count(
+    found: dict[int, Evidence], topic: int, kind: str, role: int, at: int, *, title: bool
+) -> None:
+    """Count one match of ``topic`` in its evidence."""
+    evidence = found.get(topic)
+    if evidence is None:
+        evidence = found[topic] = Evidence(kind)
+    keyword = role == _KEYWORD
+    if title:
+        if keyword:
+            evidence.title_keywords += 1
+        else:
+            evidence.title_names += 1
+        return
+    if keyword:
+        evidence.text_keywords += 1
+    else:
+        evidence.text_names += 1
+    if evidence.first is None:
+        evidence.first = at
 
 
 def _longest(

@@ -40,6 +40,7 @@ from typing import Any
 from digests.errors import ConfigError
 from digests.text.arabic import STOPWORDS, normalise, tokenize
 from digests.text.tagger import KEYWORD_WEIGHT, Tagger, TopicPhrases, TopicScore
+from digests.text.topic_model import Evidence
 
 __all__ = [
     "KINDS",
@@ -149,6 +150,15 @@ class Taxonomy:
         """The topics of an article, strongest first (``Tagger.tag``)."""
         return self._tagger.tag(title, text, limit=limit, min_score=min_score)
 
+    def assign(self, title: str, text: str, *, limit: int = 10) -> list[TopicScore]:
+        """The topics to file an article under, most certain first (``Tagger.assign``)."""
+        return self._tagger.assign(title, text, limit=limit)
+
+    def evidence(self, title: str, text: str) -> list[tuple[str, Evidence]]:
+        """Every named topic with its evidence, strongest first (``Tagger.evidence``)."""
+        tagger = self._tagger
+        return [(tagger.slug(t), e) for t, e in tagger.evidence(title, text)]
+
     def lookup(self, phrase: str) -> tuple[str, ...]:
         """Slugs of the topics that have the whole of ``phrase`` as an alias or ambiguous name."""
         return self._tagger.lookup(phrase)
@@ -163,7 +173,13 @@ def _phrases(topic: TopicDef) -> TopicPhrases:
     ambiguous = {normalise(p) for p in topic.ambiguous}
     names = topic.aliases if normalise(topic.ar) in ambiguous else (topic.ar, *topic.aliases)
     return TopicPhrases(
-        topic.slug, topic.parent, names, topic.ambiguous, topic.keywords, topic.exclude
+        topic.slug,
+        topic.parent,
+        names,
+        topic.ambiguous,
+        topic.keywords,
+        topic.exclude,
+        topic.kind,
     )
 
 

@@ -104,7 +104,8 @@ async def test_seed_article_gets_its_topics_and_named_people(
         row.slug: row for row, _ in (await store.topics.of_articles([article.id]))[article.id]
     }
     assert {"iran", "al-qaeda", "taliban", "afghanistan"} <= set(topics)
-    assert {"irgc", "quds-force"} <= set(topics)  # the organisations it is about
+    # Named once or twice far down the text: passing mentions, not what the article is about.
+    assert not {"houthis", "usa", "yemen", "syria", "un"} & set(topics)
     people = {row.name_ar for row in topics.values() if row.origin == "keyphrase"}
     assert {"سيف العدل", "إسماعيل قاآني", "الجبهة الوطنية المتحدة"} <= people
 
