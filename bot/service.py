@@ -219,6 +219,7 @@ class Service:
         if await self._stage("housekeeping lock", self._housekeeper.lead()):
             # One instance completes what others left behind (else all would fetch it again).
             await self._stage("pending articles", self._app.pipeline.complete_pending())
+            await self._stage("search index", self._reindex())
         if outcomes:
             failed = sum(1 for o in outcomes if o.status == "error")
             new = sum(o.new_articles for o in outcomes)
@@ -234,6 +235,17 @@ class Service:
                 await self._breaking_job(destination)()
             if first and destination.digest_on_start:
                 await self._digest_job(destination)()
+
+    async def _reindex(self) -> None:
+        """One step of re-keying the search index and keyphrase topics after the matching
+        layer changed (nothing to do, and one quick query, the rest of the time)."""
+        step = await self._app.store.reindex_step()
+        if step is not None:
+            log.info(
+                "search index: %d articles re-indexed%s",
+                step.articles,
+                "; done" if step.done else "",
+            )
 
     async def _heartbeat(self) -> None:
         """Tell the other instances this one is alive, and keep to this instance's share of

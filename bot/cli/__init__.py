@@ -7,6 +7,7 @@
     newsdigest summarise PATH|URL|-             the summary of one article
     newsdigest [--config PATH] topics list      topics by number of articles (promote: keyphrases)
     newsdigest [--config PATH] search QUERY     Arabic-aware search of stored articles
+    newsdigest [--config PATH] reindex          rebuild the search index after an upgrade
     newsdigest [--config PATH] check-config     the effective configuration, secrets redacted
     newsdigest [--config PATH] feeds list       every feed with its health
     newsdigest [--config PATH] feeds export [PATH|-]   the feeds as OPML 2.0 (default: stdout)

@@ -1,5 +1,5 @@
-"""``newsdigest extract``, ``summarise`` and ``search``: one article's text and summary, and
-search over the stored ones."""
+"""``newsdigest extract``, ``summarise``, ``search`` and ``reindex``: one article's text and
+summary, search over the stored ones, and rebuilding the search index."""
 
 from __future__ import annotations
 
@@ -67,6 +67,33 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     search.add_argument("--page", type=int, default=1)
     search.add_argument("--per-page", type=int, default=10)
     search.set_defaults(handler=_search)
+
+    reindex = commands.add_parser(
+        "reindex",
+        help="make the search index and keyphrase topics agree with the matching rules now "
+        "(the service also does it in the background after an upgrade)",
+    )
+    reindex.set_defaults(handler=_reindex)
+
+
+def _reindex(args: argparse.Namespace) -> int:
+    async def run() -> tuple[int, bool]:
+        async with open_app(settings_of(args), polling=False) as app:
+            total, started = 0, False
+            while (step := await app.store.reindex_step(batch=2000)) is not None:
+                started = True
+                total += step.articles
+                print(f"re-indexed {total} articles", file=sys.stderr)
+                if step.done:
+                    break
+            return total, started
+
+    total, started = asyncio.run(run())
+    if started:
+        print(f"the search index is up to date ({total} articles re-indexed)")
+    else:
+        print("the search index was already up to date")
+    return 0
 
 
 def _extract(args: argparse.Namespace) -> int:

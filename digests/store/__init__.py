@@ -7,6 +7,7 @@ migrations) and holds a repository for each aggregate, each in a module of its o
     articles       articles, their texts and summaries, what was sent (store.articles)
     topics         topics, article topics, related links, story ids  (store.topics)
     search         the full-text index and search as users see it    (store.search)
+    meta           small named values: the search index's version     (store.meta)
     outbox         message parts waiting for or past delivery        (store.outbox)
     subscriptions  chat users and the topics they follow             (store.subscriptions)
 
@@ -23,10 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from digests.store.articles import Articles
 from digests.store.database import Database
 from digests.store.feeds import Feeds
+from digests.store.meta import Meta
 from digests.store.outbox import Outbox
-from digests.store.search import Search
+from digests.store.search import REINDEX_BATCH, Reindexed, Search
 from digests.store.subscriptions import Subscriptions
 from digests.store.topics import Topics
+from digests.text.enrich import keyphrase_identity
+from digests.text.stems import matching_version
 
 __all__ = ["Store"]
 
@@ -42,11 +46,23 @@ class Store:
         self.search = Search(db)
         self.outbox = Outbox(db)
         self.subscriptions = Subscriptions(db)
+        self.meta = Meta(db)
 
     @classmethod
     async def open(cls, url: str) -> Store:
         """Connect to ``url`` and apply the migrations (see ``Database.open``)."""
         return cls(await Database.open(url))
+
+    async def reindex_step(self, *, batch: int = REINDEX_BATCH) -> Reindexed | None:
+        """One step of making what the matching layer keyed (the search index, keyphrase
+        topics) agree with today's ``matching_version``; None when it already does. The
+        service runs a step per polling tick on one instance; ``newsdigest reindex`` runs them
+        all at once."""
+
+        async def rekey() -> None:
+            await self.topics.rekey_keyphrases(keyphrase_identity)
+
+        return await self.search.reindex_step(matching_version(), batch=batch, before_first=rekey)
 
     async def close(self) -> None:
         """Release every connection."""

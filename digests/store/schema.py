@@ -20,11 +20,13 @@ __all__ = [
     "feeds",
     "follows",
     "instances",
+    "keyphrase_forms",
     "metadata",
     "outbox",
     "related_articles",
     "sent_items",
     "stopped_destinations",
+    "store_meta",
     "subscribers",
     "topics",
 ]
@@ -192,6 +194,27 @@ stopped_destinations = sa.Table(
     sa.Column("name", sa.Text, primary_key=True),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("stopped_at", UTCDateTime, nullable=False),
+)
+
+
+# Small named values (migration 0010): the matching version of the search index and how far
+# its rebuild has got.
+store_meta = sa.Table(
+    "store_meta",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+# How often each written form of a keyphrase topic was seen; the most frequent names it.
+keyphrase_forms = sa.Table(
+    "keyphrase_forms",
+    metadata,
+    sa.Column(
+        "topic_id", sa.Integer, sa.ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("form", sa.Text, primary_key=True),
+    sa.Column("seen", sa.Integer, nullable=False),
 )
 
 

@@ -9,7 +9,9 @@ to articles with any of them (and says so).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,18 +21,33 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from digests.models import Article
 from digests.store.articles import article_of, with_source
 from digests.store.database import Database
+from digests.store.meta import read_meta, write_meta
 from digests.store.schema import article_topics, articles, feeds, topics
 from digests.text.query import (
     Query,
     SearchFilters,
     SearchHit,
     SearchPage,
+    index_terms,
     make_snippet,
     marks_in,
     parse_query,
 )
 
-__all__ = ["Search"]
+__all__ = ["REINDEX_BATCH", "Reindexed", "Search", "write_index"]
+
+REINDEX_BATCH = 500
+"""Articles re-indexed per step (one step per polling tick, on one instance)."""
+_VERSION = "search_version"  # the matching version the whole index was built with
+_CURSOR = "search_reindex"  # "<version> <last article id>" while a rebuild runs
+
+
+@dataclass(frozen=True, slots=True)
+class Reindexed:
+    """One step of a rebuild: articles indexed in it, and whether the rebuild is done."""
+
+    articles: int
+    done: bool
 
 
 class Search:
@@ -80,6 +97,54 @@ class Search:
             per_page=per_page,
             broadened=broadened,
         )
+
+    async def version(self) -> str | None:
+        """The matching version the whole index was built with (None: not recorded yet)."""
+        async with self._db.engine.connect() as conn:
+            return await read_meta(conn, _VERSION)
+
+    async def reindex_step(
+        self,
+        version: str,
+        *,
+        batch: int = REINDEX_BATCH,
+        before_first: Callable[[], Any] | None = None,
+    ) -> Reindexed | None:
+        """Re-index the next ``batch`` enriched articles for matching ``version``; None when
+        the index is already at ``version``. Progress is stored, so a restart (or another
+        instance taking over) resumes where the last step ended; articles enriched meanwhile
+        are indexed with the new keys already. ``before_first`` (awaited once, when a rebuild
+        starts) re-keys what else the old version made, such as keyphrase topics."""
+        async with self._db.engine.connect() as conn:
+            current = await read_meta(conn, _VERSION)
+            cursor = await read_meta(conn, _CURSOR)
+        if current == version:
+            return None
+        building, _, after = (cursor or "").partition(" ")
+        last = int(after) if building == version and after.isdigit() else None
+        if last is None and before_first is not None:
+            await before_first()
+        async with self._db.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(articles.c.id, articles.c.title, articles.c.text, articles.c.snippet)
+                    .where(articles.c.enriched_at.is_not(None), articles.c.id > (last or 0))
+                    .order_by(articles.c.id)
+                    .limit(batch)
+                )
+            ).all()
+        index = await asyncio.to_thread(
+            lambda: [(r.id, index_terms(r.title), index_terms(r.text or r.snippet)) for r in rows]
+        )
+        done = len(rows) < batch
+        async with self._db.write() as conn:
+            await write_index(conn, index, sqlite=self._db.is_sqlite)
+            if done:
+                await write_meta(conn, _VERSION, version)
+                await write_meta(conn, _CURSOR, None)
+            else:
+                await write_meta(conn, _CURSOR, f"{version} {rows[-1].id}")
+        return Reindexed(len(rows), done)
 
     async def rank(
         self,
@@ -191,3 +256,27 @@ async def _tsquery_candidates(
     count = await conn.execute(sa.select(sa.func.count()).select_from(matched.subquery()))
     scored = {row.id: (float(row.relevance), row.published_at) for row in rows}
     return scored, int(count.scalar_one())
+
+
+async def write_index(
+    conn: AsyncConnection, rows: Sequence[tuple[int, str, str]], *, sqlite: bool
+) -> None:
+    """Store the index text (title keys, body keys) of each article id."""
+    if not rows:
+        return
+    index = [{"id": i, "title": title, "body": body} for i, title, body in rows]
+    if sqlite:
+        await conn.execute(
+            sa.text(
+                "INSERT OR REPLACE INTO article_search(rowid, title, body) "
+                "VALUES (:id, :title, :body)"
+            ),
+            index,
+        )
+    else:  # PostgreSQL: columns only its migration adds (a generated tsvector reads them)
+        await conn.execute(
+            sa.text(
+                "UPDATE articles SET search_title = :title, search_body = :body WHERE id = :id"
+            ),
+            index,
+        )

@@ -8,10 +8,11 @@ at start-up and catch up with what other instances enriched.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from digests.models import Article, TopicRow
@@ -24,8 +25,18 @@ from digests.store.database import (
     serialise,
     update_rows,
 )
-from digests.store.schema import article_topics, articles, feeds, related_articles, topics
+from digests.store.schema import (
+    article_topics,
+    articles,
+    feeds,
+    follows,
+    keyphrase_forms,
+    related_articles,
+    topics,
+)
+from digests.store.search import write_index
 from digests.text.enrich import Enrichment, IndexRow
+from digests.text.keyphrases import canonical_form
 
 __all__ = ["Topics"]
 
@@ -65,32 +76,48 @@ class Topics:
                     )
 
     async def move(self, from_slug: str, to_slug: str) -> int:
-        """Re-tag every article of topic ``from_slug`` with ``to_slug`` (which must exist), then
-        drop ``from_slug``; returns how many articles moved. Used to promote a keyphrase."""
+        """Re-tag every article of topic ``from_slug`` with ``to_slug`` (which must exist), move
+        its followers there, then drop ``from_slug``; returns how many articles moved. Used to
+        promote a keyphrase."""
         async with self._db.write() as conn:
             ids = await _topic_ids(conn, {from_slug, to_slug})
             if from_slug not in ids or to_slug not in ids:
                 return 0
+            return await _merge_topic(conn, ids[from_slug], ids[to_slug])
+
+    async def rekey_keyphrases(self, name_key: Callable[[str], tuple[str, str]]) -> int:
+        """Give every keyphrase topic the slug and match key ``name_key(name_ar)`` returns (the
+        matching layer changed): a topic whose new slug is taken is merged into that one
+        (articles, followers and written forms move), the others are renamed in place, so no
+        follower is lost. Returns how many topics changed."""
+        changed = 0
+        async with self._db.write() as conn:
             rows = (
                 await conn.execute(
-                    sa.select(article_topics.c.article_id, article_topics.c.weight).where(
-                        article_topics.c.topic_id == ids[from_slug]
-                    )
+                    sa.select(topics.c.id, topics.c.slug, topics.c.name_ar, topics.c.match_key)
+                    .where(topics.c.origin == "keyphrase")
+                    .order_by(topics.c.id)
                 )
             ).all()
-            if rows:
+            by_slug = {row.slug: row.id for row in rows}
+            for row in rows:
+                slug, key = name_key(row.name_ar)
+                if slug == row.slug and key == row.match_key:
+                    continue
+                changed += 1
+                target = by_slug.get(slug)
+                if target is not None and target != row.id:
+                    await _merge_topic(conn, row.id, target)
+                    del by_slug[row.slug]
+                    continue
                 await conn.execute(
-                    insert_ignore(conn, article_topics),
-                    [
-                        {"article_id": r.article_id, "topic_id": ids[to_slug], "weight": r.weight}
-                        for r in rows
-                    ],
+                    topics.update().where(topics.c.id == row.id).values(slug=slug, match_key=key)
                 )
-            await conn.execute(
-                article_topics.delete().where(article_topics.c.topic_id == ids[from_slug])
-            )
-            await conn.execute(topics.delete().where(topics.c.id == ids[from_slug]))
-            return len(rows)
+                del by_slug[row.slug]
+                by_slug[slug] = row.id
+            if changed:
+                await _rename_from_forms(conn, list(by_slug.values()))
+        return changed
 
     async def counts(
         self, *, origin: str | None = None, limit: int = 50
@@ -209,25 +236,20 @@ class Topics:
                     for item in items
                 ],
             )
-            index = [
-                {"id": i.article_id, "title": i.search_title, "body": i.search_body} for i in items
-            ]
-            if self._db.is_sqlite:
-                await conn.execute(
-                    sa.text(
-                        "INSERT OR REPLACE INTO article_search(rowid, title, body) "
-                        "VALUES (:id, :title, :body)"
-                    ),
-                    index,
-                )
-            else:  # PostgreSQL: columns only its migration adds (a generated tsvector reads them)
-                await conn.execute(
-                    sa.text(
-                        "UPDATE articles SET search_title = :title, search_body = :body "
-                        "WHERE id = :id"
-                    ),
-                    index,
-                )
+            await write_index(
+                conn,
+                [(i.article_id, i.search_title, i.search_body) for i in items],
+                sqlite=self._db.is_sqlite,
+            )
+            seen: dict[tuple[int, str], int] = {}
+            for item in items:
+                for t in {t.slug: t for t in item.new_topics}.values():  # once per article
+                    if t.origin == "keyphrase" and t.slug in topic_ids:
+                        pair = (topic_ids[t.slug], t.name_ar)
+                        seen[pair] = seen.get(pair, 0) + 1
+            if seen:
+                await _count_forms(conn, seen)
+                await _rename_from_forms(conn, sorted({topic_id for topic_id, _ in seen}))
 
     async def to_enrich(
         self, *, limit: int, created_before: datetime | None = None
@@ -302,3 +324,86 @@ async def _topic_ids(conn: AsyncConnection, slugs: set[str]) -> dict[str, int]:
 
 def _topic(row: sa.RowMapping) -> TopicRow:
     return from_row(TopicRow, row)
+
+
+async def _merge_topic(conn: AsyncConnection, from_id: int, to_id: int) -> int:
+    """Move topic ``from_id``'s articles, followers and written forms to ``to_id`` and drop
+    it; returns how many articles it had."""
+    rows = (
+        await conn.execute(
+            sa.select(article_topics.c.article_id, article_topics.c.weight).where(
+                article_topics.c.topic_id == from_id
+            )
+        )
+    ).all()
+    if rows:
+        await conn.execute(
+            insert_ignore(conn, article_topics),
+            [{"article_id": r.article_id, "topic_id": to_id, "weight": r.weight} for r in rows],
+        )
+    followers = (
+        await conn.execute(
+            sa.select(follows.c.subscriber_id, follows.c.created_at).where(
+                follows.c.topic_id == from_id
+            )
+        )
+    ).all()
+    if followers:
+        await conn.execute(
+            insert_ignore(conn, follows),
+            [
+                {"subscriber_id": f.subscriber_id, "topic_id": to_id, "created_at": f.created_at}
+                for f in followers
+            ],
+        )
+    forms = (
+        await conn.execute(
+            sa.select(keyphrase_forms.c.form, keyphrase_forms.c.seen).where(
+                keyphrase_forms.c.topic_id == from_id
+            )
+        )
+    ).all()
+    await _count_forms(conn, {(to_id, form.form): form.seen for form in forms})
+    for table in (article_topics, follows, keyphrase_forms):
+        await conn.execute(table.delete().where(table.c.topic_id == from_id))
+    await conn.execute(topics.delete().where(topics.c.id == from_id))
+    return len(rows)
+
+
+async def _count_forms(conn: AsyncConnection, counts: Mapping[tuple[int, str], int]) -> None:
+    """Add to how often each (topic id, written form) was seen (one upsert)."""
+    if not counts:
+        return
+    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(keyphrase_forms)
+    statement = insert.on_conflict_do_update(
+        index_elements=[keyphrase_forms.c.topic_id, keyphrase_forms.c.form],
+        set_={"seen": keyphrase_forms.c.seen + insert.excluded.seen},
+    )
+    await conn.execute(
+        statement, [{"topic_id": t, "form": f, "seen": n} for (t, f), n in counts.items()]
+    )
+
+
+async def _rename_from_forms(conn: AsyncConnection, topic_ids: Sequence[int]) -> None:
+    """Name each keyphrase topic after its canonical written form (``canonical_form``)."""
+    for start in range(0, len(topic_ids), 500):
+        chunk = topic_ids[start : start + 500]
+        forms: dict[int, dict[str, int]] = {}
+        for row in await conn.execute(
+            sa.select(keyphrase_forms).where(keyphrase_forms.c.topic_id.in_(chunk))
+        ):
+            forms.setdefault(row.topic_id, {})[row.form] = row.seen
+        names = {
+            row.id: row.name_ar
+            for row in await conn.execute(
+                sa.select(topics.c.id, topics.c.name_ar).where(topics.c.id.in_(chunk))
+            )
+        }
+        for topic_id, seen in forms.items():
+            name = canonical_form(seen)
+            if names.get(topic_id) != name:
+                await conn.execute(
+                    topics.update()
+                    .where(topics.c.id == topic_id)
+                    .values(name_ar=name, name_en=name)
+                )

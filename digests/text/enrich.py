@@ -20,7 +20,8 @@ from typing import Annotated
 from pydantic import ConfigDict, Field
 
 from digests.models import Article, TopicRow
-from digests.text.keyphrases import PhraseStats, extract_keyphrases, phrase_keys
+from digests.text.keyphrases import PhraseStats, extract_keyphrases, phrase_key, phrase_keys
+from digests.text.query import index_terms
 from digests.text.stories import IndexedDoc, SimilarityIndex
 from digests.text.taxonomy import Taxonomy
 
@@ -33,6 +34,7 @@ __all__ = [
     "Enrichment",
     "IndexRow",
     "TopicSettings",
+    "keyphrase_identity",
     "keyphrase_slug",
     "taxonomy_rows",
 ]
@@ -103,6 +105,12 @@ class TopicSettings:
 def keyphrase_slug(key: str) -> str:
     """A stable ASCII slug for a keyphrase (Telegram deep links need [A-Za-z0-9_-])."""
     return "kp-" + hashlib.sha1(key.encode()).hexdigest()[:12]
+
+
+def keyphrase_identity(name: str) -> tuple[str, str]:
+    """The slug and match key of the keyphrase shown as ``name`` (``phrase_key``)."""
+    key = phrase_key(name)
+    return keyphrase_slug(key), key
 
 
 def taxonomy_rows(taxonomy: Taxonomy) -> list[TopicRow]:
@@ -180,6 +188,6 @@ class Enricher:
             topics=tuple(topics),
             new_topics=tuple(new_topics),
             related=tuple((m.doc_id, round(m.score, 4)) for m in related),
-            search_title=" ".join(doc.title_terms),
-            search_body=" ".join(doc.body_terms),
+            search_title=index_terms(article.title),
+            search_body=index_terms(text),
         )

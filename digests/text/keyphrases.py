@@ -61,6 +61,7 @@ __all__ = [
     "PhraseStats",
     "canonical_form",
     "extract_keyphrases",
+    "phrase_key",
     "phrase_keys",
 ]
 
@@ -354,6 +355,11 @@ def _candidates(title: str, text: str) -> dict[str, _Candidate]:
             if not in_title:
                 position += len(chunk) + 1
     return found
+
+
+def phrase_key(shown: str) -> str:
+    """The key of a phrase as ``extract_keyphrases`` shows it (its words' stems)."""
+    return " ".join(stem(token) for token in tokenize(shown))
 
 
 def phrase_keys(title: str, text: str) -> frozenset[str]:

@@ -1,10 +1,11 @@
 """Arabic search: queries into index terms, and snippets with the matches marked.
 
-Pure. Titles and texts are indexed as ``text.stems.terms()`` — normalised stems without
-stop-words — and queries go through the same function, so ايران, إيران, الإيرانية and لإيران
-find the same articles. Words in quotes («…», “…” or "…") are searched as an exact phrase (of
-stems). The store runs the query on SQLite FTS5 (or PostgreSQL full-text search); no user
-text ever reaches the FTS syntax: every term is a quoted run of letters and digits.
+Pure. Titles and texts are indexed as ``text.stems.index_keys()`` — the matching keys of
+their words, stop words left out — and queries go through ``text.stems.terms()``, so ايران،
+إيران، الإيرانية and لإيران find the same articles (docs/search.md says which forms meet).
+Words in quotes («…», “…” or "…") are searched as an exact phrase (of keys). The store
+runs the query on SQLite FTS5 (or PostgreSQL full-text search); no user text ever reaches the
+FTS syntax: every term is a quoted run of letters and digits.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime
 
 from digests.errors import NewsdigestError
 from digests.text.arabic import normalise, split_sentences, tokenize
-from digests.text.stems import stem, terms
+from digests.text.stems import index_keys, terms, variants
 
 __all__ = [
     "MAX_QUERY_CHARS",
@@ -142,8 +143,9 @@ def parse_query(text: str) -> Query:
 
 
 def index_terms(text: str) -> str:
-    """The text an index stores for ``text``: its stems separated by spaces."""
-    return " ".join(terms(text))
+    """The text an index stores for ``text``: its keys separated by spaces
+    (``text.stems.index_keys``)."""
+    return " ".join(index_keys(text))
 
 
 def marks_in(text: str, stems: frozenset[str]) -> tuple[tuple[int, int], ...]:
@@ -151,7 +153,7 @@ def marks_in(text: str, stems: frozenset[str]) -> tuple[tuple[int, int], ...]:
     spans = []
     for match in _WORD.finditer(text):
         tokens = tokenize(match.group())
-        if tokens and stem(tokens[0]) in stems:
+        if tokens and not stems.isdisjoint(variants(tokens[0])):
             spans.append((match.start(), match.end()))
     return tuple(spans)
 

@@ -52,6 +52,7 @@ docs/search.md and docs/benchmarks.md.
 from __future__ import annotations
 
 import gzip
+import hashlib
 from collections.abc import Iterable
 from functools import cache, lru_cache
 from importlib import resources
@@ -60,8 +61,11 @@ from digests.text.arabic import STOPWORDS, normalise, tokenize
 
 __all__ = [
     "ENDING_SHARE",
+    "RULES_VERSION",
     "hamza_initial",
+    "index_keys",
     "lexicon",
+    "matching_version",
     "places",
     "same_word",
     "stem",
@@ -70,6 +74,8 @@ __all__ = [
     "variants",
 ]
 
+RULES_VERSION = 2
+"""Bumped whenever a rule below changes what meets (with the tables, ``matching_version``)."""
 ENDING_SHARE = 0.02
 """An ending is removed when the rest is attested at least this share as often..."""
 ENDING_MIN = 5
@@ -113,6 +119,16 @@ def hamza_initial() -> frozenset[str]:
     """Forms that start with ال but are mostly written أل/إل/آل there: their ال is no article
     (إلغاء، ألوان، إلهام، ألمانيا all normalise to a form in ال)."""
     return _tables()[1]
+
+
+@cache
+def matching_version() -> str:
+    """A short fingerprint of the rules and tables: stored keys made under another version
+    (the search index, keyphrase topics) must be made again."""
+    digest = hashlib.sha256(str(RULES_VERSION).encode())
+    for name in ("data/lexicon.tsv.gz", "data/places.tsv"):
+        digest.update(resources.files("digests.text").joinpath(name).read_bytes())
+    return f"{RULES_VERSION}-{digest.hexdigest()[:12]}"
 
 
 @cache
@@ -334,3 +350,21 @@ def terms(text: str) -> list[str]:
     one-character tokens are dropped. The single function behind indexing, matching and
     queries."""
     return terms_from_tokens(tokenize(text))
+
+
+def index_keys(text: str) -> list[str]:
+    """What an index stores for ``text``: ``terms(text)`` in order, then the other
+    ``variants`` of its words (once each). The extra keys come last so that a phrase of
+    keys stays a run of adjacent keys."""
+    tokens = tokenize(text)
+    keys = terms_from_tokens(tokens)
+    have = set(keys)
+    extra = []
+    for token in tokens:
+        if len(token) < 5 or token.isascii():
+            continue
+        for key in variants(token)[1:]:
+            if key not in have:
+                have.add(key)
+                extra.append(key)
+    return keys + extra if extra else keys

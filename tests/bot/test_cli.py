@@ -6,6 +6,7 @@ import io
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -225,6 +226,33 @@ def test_search_and_topics_from_the_command_line(
 
     assert main(["--config", str(config), "topics", "list"]) == 0
     assert "morocco" in capsys.readouterr().out
+
+
+def test_reindex_after_an_upgrade(
+    tmp_path: Path, feed_server: FeedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed_server.add("/rss", rss(feed_server.base))
+    config = config_for(tmp_path, feed_server, "/rss")
+    assert main(["--config", str(config), "poll", "--once"]) == 0
+    capsys.readouterr()
+    # The first run records the version the index was built with...
+    assert main(["--config", str(config), "reindex"]) == 0
+    assert f"up to date ({len(STORIES)} articles re-indexed)" in capsys.readouterr().out
+    assert main(["--config", str(config), "reindex"]) == 0
+    assert "already up to date" in capsys.readouterr().out
+    # ...and an index made by other matching rules (another version) is rebuilt.
+    database = sqlite3.connect(tmp_path / "data" / "newsdigest.sqlite3")
+    with database:
+        database.execute("UPDATE store_meta SET value = 'an older version'")
+        database.execute("UPDATE article_search SET title = 'x', body = 'x'")
+    database.close()
+    assert main(["--config", str(config), "search", "الفائدة"]) == 0
+    assert "no results" in capsys.readouterr().out
+    assert main(["--config", str(config), "reindex"]) == 0
+    captured = capsys.readouterr()
+    assert f"the search index is up to date ({len(STORIES)} articles re-indexed)" in captured.out
+    assert main(["--config", str(config), "search", "الفائدة"]) == 0
+    assert "1 results, page 1 of 1" in capsys.readouterr().out
 
 
 def test_promote_a_keyphrase_to_a_taxonomy_topic(
