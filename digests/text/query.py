@@ -16,7 +16,7 @@ from datetime import datetime
 
 from digests.errors import NewsdigestError
 from digests.text.arabic import normalise, split_sentences, tokenize
-from digests.text.stems import index_keys, terms, variants
+from digests.text.stems import index_keys, is_stopword, terms, variants
 
 __all__ = [
     "MAX_QUERY_CHARS",
@@ -50,24 +50,47 @@ class QueryError(NewsdigestError):
 
 @dataclass(frozen=True, slots=True)
 class Query:
-    """A parsed query: groups of stems, each a single word or an exact phrase."""
+    """A parsed query: groups of keys, each a single word or an exact phrase.
+
+    ``alternatives`` gives a single word's other keys (``text.stems.variants``: وزيلينسكي
+    is also searched as زيلينسكي); an article matches the word with any of them.
+    """
 
     groups: tuple[tuple[str, ...], ...]
+    alternatives: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def stems(self) -> frozenset[str]:
-        """Every stem the query looks for (to mark matches)."""
-        return frozenset(s for group in self.groups for s in group)
+        """Every key the query looks for (to mark matches)."""
+        extra = (key for _, keys in self.alternatives for key in keys)
+        return frozenset((*(s for group in self.groups for s in group), *extra))
+
+    def choices(self) -> tuple[tuple[str, ...], ...]:
+        """Per group, what an article may have to match it: the word's keys (any one), or
+        the phrase's keys joined by spaces."""
+        return tuple(self._choices(group) for group in self.groups)
+
+    def _choices(self, group: tuple[str, ...]) -> tuple[str, ...]:
+        if len(group) == 1:
+            for key, keys in self.alternatives:
+                if key == group[0]:
+                    return (key, *keys)
+        return (" ".join(group),)
 
     def fts5(self, *, any_term: bool = False) -> str:
         """The FTS5 MATCH expression: every group quoted, joined by AND (or OR)."""
         joiner = " OR " if any_term else " AND "
-        return joiner.join('"' + " ".join(group) + '"' for group in self.groups)
+        return joiner.join(
+            "(" + " OR ".join(f'"{c}"' for c in self._choices(group)) + ")" for group in self.groups
+        )
 
     def tsquery(self, *, any_term: bool = False) -> str:
         """The PostgreSQL to_tsquery('simple', …) expression for the same search."""
         joiner = " | " if any_term else " & "
-        return joiner.join("(" + " <-> ".join(group) + ")" for group in self.groups)
+        return joiner.join(
+            "(" + " | ".join(c.replace(" ", " <-> ") for c in self._choices(group)) + ")"
+            for group in self.groups
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,15 +154,20 @@ def parse_query(text: str) -> Query:
             groups.append(phrase)
     rest = _QUOTED.sub(" ", stripped)
     seen = {s for group in groups for s in group}
-    for word in terms(rest):
-        if word not in seen:
-            seen.add(word)
-            groups.append((word,))
+    alternatives: dict[str, tuple[str, ...]] = {}
+    for token in tokenize(rest):
+        keys = [] if len(token) < 2 or is_stopword(token) else variants(token)
+        if keys and keys[0] not in seen:
+            seen.add(keys[0])
+            groups.append((keys[0],))
+            if len(keys) > 1:
+                alternatives[keys[0]] = tuple(keys[1:])
     if not groups:
         if not _WORD.search(stripped):
             raise QueryError("empty", "the query has no words to search for")
         raise QueryError("stopwords_only", "the query has only common words such as في or من")
-    return Query(tuple(groups[:MAX_QUERY_TERMS]))
+    kept = tuple(groups[:MAX_QUERY_TERMS])
+    return Query(kept, tuple((g[0], alternatives[g[0]]) for g in kept if g[0] in alternatives))
 
 
 def index_terms(text: str) -> str:

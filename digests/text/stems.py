@@ -64,6 +64,7 @@ __all__ = [
     "RULES_VERSION",
     "hamza_initial",
     "index_keys",
+    "is_stopword",
     "lexicon",
     "matching_version",
     "places",
@@ -83,6 +84,9 @@ ENDING_MIN = 5
 ARTICLE_SHARE = 0.0
 """The article comes off a form when the rest is attested at least this share as often (or
 the form takes a preposition, or is unknown)."""
+PARTICLE_DOMINANT = 10
+"""...even off a form that takes a preposition, when the rest is this many times as common
+(وكأس: لوكاس is a name, but كأس is 23 times as common as وكأس)."""
 PARTICLE_MIN = 3
 """A one-letter particle comes off when the rest is attested at least this often..."""
 PARTICLE_SHARE = {"و": 0.0, "ف": 0.0, "ب": 0.0, "ل": 0.0, "ك": 2.0}
@@ -200,7 +204,7 @@ def _without_particles(token: str) -> str:
             if (
                 not count
                 or _takes_preposition(word)
-                or (rest_count >= max(3, ARTICLE_SHARE * count) and not _is_stopword(rest))
+                or (rest_count >= max(3, ARTICLE_SHARE * count) and not is_stopword(rest))
             ) and (len(rest) >= _MIN_REST or rest_count):
                 word = rest
                 continue
@@ -212,7 +216,10 @@ def _without_particles(token: str) -> str:
         if word[0] in _ONE_LETTER and len(word) - 1 >= _MIN_REST:
             rest = word[1:]
             share = PARTICLE_SHARE.get(word[0], 0.0)
-            if _seen(rest) >= max(PARTICLE_MIN, share * count) and not _is_closed(word):
+            rest_count = _seen(rest)
+            if rest_count >= max(PARTICLE_MIN, share * count) and (
+                rest_count >= PARTICLE_DOMINANT * count or not _is_closed(word)
+            ):
                 word = rest
                 continue
         break
@@ -250,7 +257,7 @@ def _one_ending(word: str, layer: tuple[str, ...]) -> str | None:
                 rest += "ه"
         elif layer is _PRONOUNS and rest.endswith("ت"):  # حكومته → حكومة, not حكومت
             rest = max((rest, rest[:-1] + "ه"), key=_seen)
-        if _seen(rest) < least or _is_stopword(rest):
+        if _seen(rest) < least or is_stopword(rest):
             continue
         nisba_feminine = ending == "ه" and rest.endswith("ي")  # امكانية → امكاني
         if layer is not _PRONOUNS and not nisba_feminine and not _takes_article(rest):
@@ -317,7 +324,8 @@ def same_word(a: str, b: str) -> bool:
     return bool(set(variants(ta[0])) & set(variants(tb[0])))
 
 
-def _is_stopword(token: str) -> bool:
+def is_stopword(token: str) -> bool:
+    """Whether ``token`` (normalised) is a stop word, or و/ف + one: ``terms`` drops it."""
     if token in STOPWORDS:
         return True
     return len(token) > 2 and token[0] in "وف" and token[1:] in STOPWORDS
@@ -338,7 +346,7 @@ def terms_from_tokens(tokens: Iterable[str]) -> list[str]:
         for i, term in enumerate(found):
             if term is None:
                 token = tokens[i]
-                term = "" if len(token) < 2 or _is_stopword(token) else stem(token)
+                term = "" if len(token) < 2 or is_stopword(token) else stem(token)
                 if len(_TERM_CACHE) >= _TERM_CACHE_SIZE:
                     _TERM_CACHE.clear()
                 _TERM_CACHE[token] = found[i] = term
