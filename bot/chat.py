@@ -207,7 +207,7 @@ class Chat:
             log.warning("admin notice (no admin chat configured): %s", text)
 
     async def _gone(self, message: OutboxMessage, error: str) -> None:
-        if message.destination.startswith("personal:"):
+        if message.destination.startswith(("personal:", "alert:")):
             count = await self.commands.subscriptions.deactivate(message.platform, message.chat)
             log.info("subscriber deactivated (%s): %d", error, count)
             return

@@ -54,6 +54,7 @@ from bot.sections import (
     TelegramSettings,
 )
 from digests.compose.destination import Destination
+from digests.deliver.alerts import AlertSettings
 from digests.errors import ConfigError
 from digests.ingest.health import HealthSettings
 from digests.ingest.llm import LLMSettings
@@ -149,6 +150,7 @@ class Settings(BaseModel):
     ops: OpsSettings = Field(default_factory=OpsSettings, description="Operations.")
     health: HealthSettings = Field(default_factory=HealthSettings, description="Feed health.")
     delivery: DeliverySettings = Field(default_factory=DeliverySettings, description="Delivery.")
+    alerts: AlertSettings = Field(default_factory=AlertSettings, description="Keyword alerts.")
     feeds: tuple[FeedSettings, ...] = Field((), description="The feeds to poll.")
     destinations: tuple[Annotated[ConfiguredDestination, BeforeValidator(_as_table)], ...] = Field(
         (), description="Where digests go."
@@ -364,6 +366,7 @@ def reference_markdown() -> str:
         ("ops", OpsSettings, "[ops]"),
         ("health", HealthSettings, "[health]"),
         ("delivery", DeliverySettings, "[delivery]"),
+        ("alerts", AlertSettings, "[alerts]"),
         ("summary.llm", LLMSettings, "[summary.llm] (optional: summaries by a language model)"),
         ("feeds", FeedSettings, "[[feeds]] (one table per feed)"),
         ("destinations", Destination, "[[destinations]] (one table per destination)"),

@@ -32,6 +32,7 @@ from bot.ops import OpsServer
 from digests import metrics
 from digests.clock import utcnow
 from digests.compose.destination import Destination
+from digests.deliver.alerts import queue_alerts
 from digests.deliver.queue import ConsoleSender, post_digest
 from digests.errors import ConfigError
 from digests.ingest.fetch import Fetcher
@@ -216,7 +217,8 @@ class Service:
         outcomes = await self._stage("poll", self._app.pipeline.poll_due()) or []
         if self._health is not None and outcomes:
             await self._stage("feed health", self._health.after_poll(outcomes, utcnow()))
-        if await self._stage("housekeeping lock", self._housekeeper.lead()):
+        leading = await self._stage("housekeeping lock", self._housekeeper.lead())
+        if leading:
             # One instance completes what others left behind (else all would fetch it again).
             await self._stage("pending articles", self._app.pipeline.complete_pending())
             await self._stage("search index", self._reindex())
@@ -226,6 +228,16 @@ class Service:
             log.info("polled %d feeds: %d new articles, %d failed", len(outcomes), new, failed)
         first = not self._first_tick_done
         self._first_tick_done = True
+        if self._messaging is not None and leading:
+            await self._stage(
+                "keyword alerts",
+                queue_alerts(
+                    self._app.store,
+                    self._app.settings.alerts,
+                    utcnow(),
+                    bot_username=self._messaging.bot_username,
+                ),
+            )
         if self._messaging is not None:
             dropped = await self._stage("stale messages", self._messaging.drop_stale())
             metrics.record_dropped_stale(dropped or 0)

@@ -204,7 +204,8 @@ class Digest:
     destination: str
     created_at: datetime
     sections: tuple[DigestSection, ...] = field(default_factory=tuple)
-    kind: str = "digest"  # or "breaking": stories posted as they arrive
+    kind: str = "digest"  # or "breaking" (posted as they arrive) or "alert" (keyword alerts)
+    note: str = ""  # a line shown after the overview (alerts: what the hourly limit held back)
 
     @property
     def items(self) -> tuple[DigestItem, ...]:

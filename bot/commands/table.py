@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.commands import admin, user
+from bot.commands import admin, alerts, user
 from bot.commands.context import Caller, Context, spelling, timezone_of
 from digests.compose.i18n import Language, t
 from digests.compose.reply import Button, Paragraph, Reply, Span, paragraph
@@ -82,6 +82,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("follow", user.follow, "help_follow", "menu_follow"),
     Command("unfollow", user.unfollow, "help_unfollow", "menu_unfollow"),
     Command("mytopics", user.mytopics, "help_mytopics", "menu_mytopics"),
+    Command("alert", alerts.alert, "help_alert", "menu_alert"),
     Command("digest", user.digest, "help_digest", "menu_digest"),
     Command("schedule", user.schedule, "help_schedule", "menu_schedule"),
     Command("lang", user.lang, "help_lang", "menu_lang"),

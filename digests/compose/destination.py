@@ -23,8 +23,9 @@ from pydantic import AfterValidator, ConfigDict, Field
 from digests.compose.digest import DigestChoices
 from digests.compose.i18n import Language
 from digests.models import Platform
+from digests.text.keywords import RuleError, parse_rule
 
-__all__ = ["DEFAULT_TIMEZONE", "Destination", "check_timezone"]
+__all__ = ["DEFAULT_TIMEZONE", "Destination", "check_rules", "check_timezone"]
 
 DEFAULT_TIMEZONE = "Asia/Riyadh"
 
@@ -35,6 +36,17 @@ def check_timezone(value: str) -> str:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError("not an IANA time zone name such as Asia/Riyadh or UTC") from None
+    return value
+
+
+def check_rules(value: tuple[str, ...]) -> tuple[str, ...]:
+    """``value`` when every entry is a keyword rule (``text.keywords``); ``ValueError``
+    naming the first that is not, and why."""
+    for index, rule in enumerate(value):
+        try:
+            parse_rule(rule)
+        except RuleError as error:
+            raise ValueError(f"entry {index + 1} ({rule!r}): {error}") from None
     return value
 
 
@@ -102,6 +114,19 @@ class Destination:
     exclude_topics: Annotated[
         tuple[str, ...], Field(description="Never stories with one of these topic slugs.")
     ] = ()
+    keywords: Annotated[
+        tuple[str, ...],
+        AfterValidator(check_rules),
+        Field(
+            description='Only stories that match one of these keyword rules (words, "a phrase", '
+            "-excluded; as /alert takes them; empty: every story)."
+        ),
+    ] = ()
+    exclude_keywords: Annotated[
+        tuple[str, ...],
+        AfterValidator(check_rules),
+        Field(description="Never stories that match one of these keyword rules."),
+    ] = ()
     sources: Annotated[
         tuple[str, ...],
         Field(description="Only articles from these feed names (empty: every feed)."),
@@ -141,6 +166,8 @@ class Destination:
             topics=frozenset(self.breaking_topics if breaking else self.topics),
             exclude_topics=frozenset(self.exclude_topics),
             sources=frozenset(self.sources),
+            keywords=tuple(parse_rule(rule) for rule in self.keywords),
+            exclude_keywords=tuple(parse_rule(rule) for rule in self.exclude_keywords),
         )
 
     @property

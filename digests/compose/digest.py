@@ -4,6 +4,10 @@ Pure: takes stories (each with its articles, topics and related earlier articles
 destination's choices, returns a ``Digest``. Which stories are new for a destination is the
 store's business; this module filters, ranks, groups and words them.
 
+Filters: the destination's topics and excluded topics, sources, and keyword rules (a story
+is kept when one of its articles matches a keyword rule and none matches an excluded one;
+the store hands over each article's keys in ``StoryCandidate.keys``).
+
 Ranking: how many outlets covered the story, then how recent it is (a story loses half its
 recency bonus every 12 hours), then the weight of its main topic. Stories are grouped under
 their main taxonomy topic; sections are ordered by their best story, and stories without a
@@ -18,9 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from digests.models import Article, Digest, DigestItem, DigestSection, Link, TopicRef
+from digests.text.keywords import ArticleKeys, Rule
 from digests.text.summarise import summarise
 
-__all__ = ["DigestChoices", "StoryCandidate", "StoryTopic", "compose"]
+__all__ = ["DigestChoices", "StoryCandidate", "StoryTopic", "compose", "story_item"]
 
 _RECENCY_HALF_LIFE_HOURS = 12.0
 _MAX_TOPICS_SHOWN = 3
@@ -45,6 +50,7 @@ class StoryCandidate:
     articles: tuple[Article, ...]
     topics: tuple[StoryTopic, ...] = ()
     related: tuple[Article, ...] = ()
+    keys: tuple[ArticleKeys, ...] = ()  # of ``articles``, when keyword rules are to be checked
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +63,8 @@ class DigestChoices:
     topics: frozenset[str] = frozenset()  # only stories with one of these topics (empty: all)
     exclude_topics: frozenset[str] = frozenset()
     sources: frozenset[str] = frozenset()  # only articles from these sources (empty: all)
+    keywords: tuple[Rule, ...] = ()  # only stories an article of which matches one (empty: all)
+    exclude_keywords: tuple[Rule, ...] = ()
 
 
 def compose(
@@ -76,6 +84,10 @@ def compose(
             continue
         if choices.topics and not slugs & choices.topics:
             continue
+        if (choices.keywords or choices.exclude_keywords) and not _keywords_allow(
+            story, articles, choices
+        ):
+            continue
         ranked.append((_score(story, articles, now), story.story_id, story, articles))
     ranked.sort(key=lambda r: (r[0], r[1]), reverse=True)
     chosen = ranked[: choices.max_items]
@@ -86,7 +98,7 @@ def compose(
         main = _main_topic(story)
         key = main.slug if main else None
         topic_of_section[key] = main
-        sections.setdefault(key, []).append(_item(story, articles, choices))
+        sections.setdefault(key, []).append(story_item(story, articles, choices))
     # Sections appear in the order of their best story (dicts keep insertion order); the
     # stories without a taxonomy topic come last.
     ordered = sorted(sections, key=lambda k: k is None)
@@ -97,6 +109,18 @@ def compose(
             DigestSection(topic=topic_of_section[k], items=tuple(sections[k])) for k in ordered
         ),
     )
+
+
+def _keywords_allow(
+    story: StoryCandidate, articles: tuple[Article, ...], choices: DigestChoices
+) -> bool:
+    """Whether an article of the story matches a keyword rule (when there are any) and none
+    matches an excluded one."""
+    shown = {a.id for a in articles}
+    keys = [k for a, k in zip(story.articles, story.keys, strict=False) if a.id in shown]
+    if choices.keywords and not any(r.matches(k) for r in choices.keywords for k in keys):
+        return False
+    return not any(r.matches(k) for r in choices.exclude_keywords for k in keys)
 
 
 def _score(story: StoryCandidate, articles: tuple[Article, ...], now: datetime) -> float:
@@ -115,9 +139,11 @@ def _main_topic(story: StoryCandidate) -> TopicRef | None:
     return max(taxonomy, key=lambda t: (t.weight, t.ref.slug)).ref
 
 
-def _item(
+def story_item(
     story: StoryCandidate, articles: tuple[Article, ...], choices: DigestChoices
 ) -> DigestItem:
+    """The digest item of ``story`` shown through ``articles`` (the first leads): its
+    summary, who else reported it, its topics and related earlier stories."""
     lead = articles[0]  # the first outlet to report it
     if lead.summary and len(lead.summary) <= choices.summary_chars:
         summary_text = lead.summary  # written by the LLM backend when it is configured

@@ -457,3 +457,8 @@ TEXTS: dict[str, dict[Language, str]] = {
     "opml_refused_twice": {"ar": "مكرر في الملف", "en": "listed twice in the file"},
     "opml_refused_dns": {"ar": "لا يُعرف عنوان الخادم", "en": "the host name does not resolve"},
 }
+
+# Keyword alerts: the /alert command and the alert messages (texts_alerts.py).
+from digests.compose.texts_alerts import ALERT_TEXTS  # noqa: E402
+
+TEXTS.update(ALERT_TEXTS)

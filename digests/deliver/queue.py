@@ -23,20 +23,22 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from digests.compose.destination import Destination
-from digests.compose.digest import StoryCandidate, StoryTopic, compose
+from digests.compose.digest import StoryCandidate, StoryTopic, compose, story_item
 from digests.compose.i18n import Language
 from digests.errors import AlreadySent
-from digests.models import Article, Digest, TopicRef, TopicRow
+from digests.models import Article, Digest, DigestItem, TopicRef, TopicRow
 from digests.render.slack import render_slack
 from digests.render.telegram import render_telegram
 from digests.render.text import render_text
 from digests.store import Store
 from digests.store.outbox import SentStories
 from digests.store.subscriptions import Subscriber
+from digests.text.keywords import ArticleKeys
 
 __all__ = [
     "ConsoleSender",
     "PreparedDigest",
+    "alert_items",
     "build_digest",
     "digest_key",
     "payloads",
@@ -52,6 +54,7 @@ log = logging.getLogger(__name__)
 _MAX_FRESH = 5000
 # How often a digest is composed again when some of its stories turned out to be sent already.
 _COMPOSE_ATTEMPTS = 3
+_NO_KEYS = ArticleKeys.of((), ())  # an article not indexed yet matches no keyword rule
 
 
 class ConsoleSender:
@@ -92,12 +95,17 @@ async def build_digest(
         [a.id for articles in members.values() for a in articles]
     )
     related = await store.topics.related_of([articles[0].id for articles in members.values()])
+    keys: dict[int, ArticleKeys] = {}
+    if destination.keywords or destination.exclude_keywords:
+        index = await store.search.index_text([a.id for arts in members.values() for a in arts])
+        keys = {i: ArticleKeys.of(t.split(), b.split()) for i, (t, b) in index.items()}
     candidates = [
         StoryCandidate(
             story_id=story_id,
             articles=tuple(articles),
             topics=_story_topics(articles, topics, destination.language),
             related=tuple(related.get(articles[0].id, ())),
+            keys=tuple(keys.get(a.id, _NO_KEYS) for a in articles) if keys else (),
         )
         for story_id, articles in members.items()
     ]
@@ -109,6 +117,27 @@ async def build_digest(
         a.id for articles in members.values() if {x.id for x in articles} & shown for a in articles
     )
     return PreparedDigest(digest, covered)
+
+
+async def alert_items(
+    store: Store, destination: Destination, article_ids: Iterable[int]
+) -> dict[int, DigestItem]:
+    """Each article as a digest item of its own (summary, topics), for alert messages."""
+    loaded = await store.articles.by_ids(sorted(set(article_ids)))
+    topics = await store.topics.of_articles(list(loaded))
+    choices = destination.choices()
+    return {
+        article.id: story_item(
+            StoryCandidate(
+                story_id=article.story,
+                articles=(article,),
+                topics=_story_topics([article], topics, destination.language),
+            ),
+            (article,),
+            choices,
+        )
+        for article in loaded.values()
+    }
 
 
 def _story_topics(

@@ -126,7 +126,7 @@ def prepare(digest: Digest, *, language: Language, timezone: str) -> DisplayDige
     """``digest`` made ready for display in ``language`` with times in ``timezone``."""
     zone = ZoneInfo(timezone)
     created = format_datetime(_local(digest.created_at, zone), language)
-    kind = "breaking_title" if digest.kind == "breaking" else "digest_title"
+    kind = {"breaking": "breaking_title", "alert": "alert_title"}.get(digest.kind, "digest_title")
     heading = f"{t(kind, language)} — {created}"
     any_topic = any(section.topic is not None for section in digest.sections if section.items)
     items: list[DisplayItem] = []
@@ -138,12 +138,15 @@ def prepare(digest: Digest, *, language: Language, timezone: str) -> DisplayDige
         for index, item in enumerate(section.items):
             heading_here = section_heading(title) if index == 0 and title else None
             items.append(_display_item(item, len(items) + 1, heading_here, language, zone))
+    note = _one_line(digest.note, 400)
     if not items:
-        return DisplayDigest(heading=heading, overview=None, items=())
+        return DisplayDigest(heading=heading, overview=note or None, items=())
     names = [item.source for item in digest.items]
     names += [link.source for item in digest.items for link in item.also_reported_by]
     sources = {_one_line(name, MAX_SOURCE_CHARS) for name in names} - {""}
     overview = f"{plural_items(len(items), language)} · {t('sources', language)}: {len(sources)}"
+    if note:
+        overview = f"{overview} · {note}"
     return DisplayDigest(heading=heading, overview=overview, items=tuple(items))
 
 

@@ -10,6 +10,7 @@ migrations) and holds a repository for each aggregate, each in a module of its o
     meta           small named values: the search index's version     (store.meta)
     outbox         message parts waiting for or past delivery        (store.outbox)
     subscriptions  chat users and the topics they follow             (store.subscriptions)
+    alerts         subscribers' keyword alerts                        (store.alerts)
 
 Instances and leadership of several processes sharing PostgreSQL are in ``store.instances``
 (built by the service with its own timings). The tables are in ``store.schema``.
@@ -21,6 +22,7 @@ import contextlib
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from digests.store.alerts import Alerts
 from digests.store.articles import Articles
 from digests.store.database import Database
 from digests.store.feeds import Feeds
@@ -47,6 +49,7 @@ class Store:
         self.outbox = Outbox(db)
         self.subscriptions = Subscriptions(db)
         self.meta = Meta(db)
+        self.alerts = Alerts(db)
 
     @classmethod
     async def open(cls, url: str) -> Store:

@@ -272,6 +272,16 @@ class Articles:
         async with self._db.engine.connect() as conn:
             return set((await conn.execute(query)).scalars())
 
+    async def sent_among(self, destination: str, article_ids: Sequence[int]) -> set[int]:
+        """Which of ``article_ids`` were already sent to ``destination``."""
+        if not article_ids:
+            return set()
+        query = sa.select(sent_items.c.article_id).where(
+            sent_items.c.destination == destination, sent_items.c.article_id.in_(article_ids)
+        )
+        async with self._db.engine.connect() as conn:
+            return set((await conn.execute(query)).scalars())
+
     async def mark_sent(self, destination: str, article_ids: Sequence[int], now: datetime) -> None:
         """Remember that ``destination`` was sent these articles (idempotent)."""
         async with self._db.write() as conn:

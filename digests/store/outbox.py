@@ -426,6 +426,16 @@ class Outbox:
         async with self._db.engine.connect() as conn:
             return await _queued(conn, digest_key)
 
+    async def queued_since(self, key_prefix: str, since: datetime) -> bool:
+        """Whether a digest whose key starts with ``key_prefix`` was queued since ``since``."""
+        query = (
+            sa.select(outbox.c.id)
+            .where(outbox.c.digest_key.startswith(key_prefix), outbox.c.created_at >= since)
+            .limit(1)
+        )
+        async with self._db.engine.connect() as conn:
+            return (await conn.execute(query)).first() is not None
+
     async def message_id_of(self, digest_key: str, part: int) -> str | None:
         """The platform's message id of a sent part of a digest (None until it is sent)."""
         query = sa.select(outbox.c.platform_message_id).where(

@@ -14,6 +14,7 @@ from digests.errors import StoreError
 
 __all__ = [
     "UTCDateTime",
+    "alerts",
     "article_topics",
     "articles",
     "chat_aliases",
@@ -250,4 +251,22 @@ follows = sa.Table(
     ),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Index("ix_follows_topic", "topic_id", "subscriber_id"),
+)
+
+
+# A subscriber's keyword alerts (migration 0011); what they delivered is in ``sent_items``.
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "subscriber_id",
+        sa.Integer,
+        sa.ForeignKey("subscribers.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("rule", sa.Text, nullable=False),
+    sa.Column("identity", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("subscriber_id", "identity", name="uq_alerts_subscriber_identity"),
 )

@@ -146,6 +146,30 @@ class Search:
                 await write_meta(conn, _CURSOR, f"{version} {rows[-1].id}")
         return Reindexed(len(rows), done)
 
+    async def index_text(self, article_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """The stored index text (title keys, body keys) of each indexed article of
+        ``article_ids``: what keyword rules are matched against."""
+        out: dict[int, tuple[str, str]] = {}
+        ids = sorted(set(article_ids))
+        async with self._db.engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                if self._db.is_sqlite:
+                    query = sa.text(
+                        "SELECT rowid AS id, title, body FROM article_search WHERE rowid IN :ids"
+                    ).bindparams(sa.bindparam("ids", expanding=True))
+                    rows = await conn.execute(query, {"ids": chunk})
+                else:
+                    rows = await conn.execute(
+                        sa.text(
+                            "SELECT id, search_title AS title, search_body AS body FROM articles "
+                            "WHERE id IN :ids AND search_title IS NOT NULL"
+                        ).bindparams(sa.bindparam("ids", expanding=True)),
+                        {"ids": chunk},
+                    )
+                out.update({row.id: (row.title or "", row.body or "") for row in rows})
+        return out
+
     async def rank(
         self,
         query: Query,

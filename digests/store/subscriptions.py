@@ -41,6 +41,7 @@ __all__ = [
     "Subscriber",
     "Subscriptions",
     "parse_digest_time",
+    "subscriber_of",
 ]
 
 _PLATFORMS: frozenset[str] = frozenset(get_args(ChatPlatform))
@@ -90,7 +91,7 @@ class Subscriptions:
         )
         async with self._db.engine.connect() as conn:
             row = (await conn.execute(query)).mappings().first()
-        return _subscriber(row) if row is not None else None
+        return subscriber_of(row) if row is not None else None
 
     async def get_or_create(
         self,
@@ -128,7 +129,7 @@ class Subscriptions:
                 .values(active=True, chat_id=chat_id)
             )
             row = (await conn.execute(sa.select(subscribers).where(*where))).mappings().one()
-        return _subscriber(row)
+        return subscriber_of(row)
 
     async def set_language(self, subscriber: Subscriber, language: Language) -> Subscriber:
         """Store the language of ``subscriber``'s replies and digests."""
@@ -222,7 +223,7 @@ class Subscriptions:
             .order_by(subscribers.c.id)
         )
         async with self._db.engine.connect() as conn:
-            rows = [_subscriber(r) for r in (await conn.execute(query)).mappings()]
+            rows = [subscriber_of(r) for r in (await conn.execute(query)).mappings()]
         return [s for s in rows if _is_due(s, now)]
 
     async def mark_personal_sent(self, subscriber: Subscriber, now: datetime) -> None:
@@ -243,7 +244,7 @@ class Subscriptions:
                 .mappings()
                 .one()
             )
-        return _subscriber(row)
+        return subscriber_of(row)
 
 
 def _is_due(subscriber: Subscriber, now: datetime) -> bool:
@@ -275,7 +276,8 @@ async def _topic_id(conn: AsyncConnection, slug: str) -> int:
     return int(found.id)
 
 
-def _subscriber(row: sa.RowMapping) -> Subscriber:
+def subscriber_of(row: sa.RowMapping) -> Subscriber:
+    """A ``Subscriber`` from a row of ``subscribers`` (or a join that has its columns)."""
     return Subscriber(
         id=row["id"],
         platform=cast(ChatPlatform, row["platform"]),

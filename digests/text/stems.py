@@ -67,6 +67,7 @@ __all__ = [
     "is_stopword",
     "lexicon",
     "matching_version",
+    "names",
     "places",
     "same_word",
     "stem",
@@ -130,7 +131,7 @@ def matching_version() -> str:
     """A short fingerprint of the rules and tables: stored keys made under another version
     (the search index, keyphrase topics) must be made again."""
     digest = hashlib.sha256(str(RULES_VERSION).encode())
-    for name in ("data/lexicon.tsv.gz", "data/places.tsv"):
+    for name in ("data/lexicon.tsv.gz", "data/places.tsv", "data/names.tsv"):
         digest.update(resources.files("digests.text").joinpath(name).read_bytes())
     return f"{RULES_VERSION}-{digest.hexdigest()[:12]}"
 
@@ -146,6 +147,15 @@ def _tables() -> tuple[dict[str, int], frozenset[str]]:
         if flag:
             hamza.append(form)
     return counts, frozenset(hamza)
+
+
+@cache
+def names() -> frozenset[str]:
+    """Proper names never split (``data/names.tsv``), normalised."""
+    text = resources.files("digests.text").joinpath("data/names.tsv").read_text("utf-8")
+    return frozenset(
+        normalise(line) for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
 
 
 @cache
@@ -168,8 +178,11 @@ def places() -> dict[str, str]:
     return table
 
 
+_NAME_COUNT = 10**6  # a listed name counts as a very common word
+
+
 def _seen(form: str) -> int:
-    return lexicon().get(form, 0)
+    return _NAME_COUNT if form in names() else lexicon().get(form, 0)
 
 
 def _is_closed(word: str) -> bool:
@@ -188,9 +201,9 @@ def _takes_preposition(word: str) -> bool:
 
 def _without_particles(token: str) -> str:
     """``token`` with its particles removed as far as what remains is a word (rule 2)."""
-    known = places()
+    known, protected = places(), names()
     word = token
-    while word not in known:
+    while word not in known and word not in protected:
         count = _seen(word)
         if word.startswith("لل") and len(word) - 2 >= _MIN_REST:
             # ل + ال: للرئيس is ل + الرئيس; للاجئين is ل + اللاجئين (one lam dropped).
@@ -229,9 +242,9 @@ def _without_particles(token: str) -> str:
 def _without_endings(word: str) -> str:
     """``word`` with its endings removed, a layer at a time, while what remains is a
     frequent word (rule 3)."""
-    known = places()
+    known, protected = places(), names()
     for layer in _LAYERS:
-        if word in known:
+        if word in known or word in protected:
             break
         rest = _one_ending(word, layer)
         if rest is not None and layer is _NUMBER and word.endswith("ات") and rest.endswith("ه"):

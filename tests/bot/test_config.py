@@ -52,6 +52,15 @@ def test_example_configuration_is_valid_and_has_real_arabic_feeds() -> None:
             'destinations[0].timezone = "الرياض": not an IANA time zone name',
         ),
         (
+            "[[destinations]]\nname = 'c'\nkeywords = ['إيران', '-كرة']\n",
+            'destinations[0].keywords = ["إيران", "-كرة"]: entry 2 (\'-كرة\'): a rule needs a'
+            " word to look for",
+        ),
+        (
+            "[[destinations]]\nname = 'c'\nexclude_keywords = ['في من']\n",
+            "entry 1 ('في من'): the rule has no words to look for",
+        ),
+        (
             "[[destinations]]\nname = 'c'\nplatform = 'fax'\n",
             "destinations[0].platform = \"fax\": Input should be 'console'",
         ),

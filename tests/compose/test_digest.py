@@ -12,6 +12,7 @@ from digests.ingest.settings import FeedSettings
 from digests.models import Article, Entry, TopicRef, TopicRow
 from digests.store import Store
 from digests.text.enrich import Enrichment
+from digests.text.keywords import ArticleKeys, parse_rule
 from digests.text.query import index_terms
 
 NOW = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
@@ -171,3 +172,63 @@ async def test_a_source_filtered_digest_reads_only_its_sources_and_keeps_the_sto
     [item] = prepared.digest.items
     assert item.title == "طهران: إطلاق قمر جديد"
     assert len(prepared.article_ids) == 2
+
+
+def test_keyword_rules_keep_and_exclude_stories() -> None:
+    texts = {
+        1: ("منتخب إيران لكرة القدم يفوز", "فاز منتخب إيران لكرة القدم على ضيفه."),
+        2: ("إيران تطلق قمرا صناعيا", "أطلقت طهران قمرا صناعيا جديدا للاتصالات."),
+        3: ("أسعار القهوة ترتفع", "ارتفعت أسعار القهوة في الأسواق."),
+    }
+    stories = [
+        StoryCandidate(
+            n,
+            (article(n, "a", title, 1, text),),
+            keys=(ArticleKeys.from_text(title, text),),
+        )
+        for n, (title, text) in texts.items()
+    ]
+
+    def kept(**rules: tuple[str, ...]) -> list[int]:
+        choices = DigestChoices(**{k: tuple(map(parse_rule, v)) for k, v in rules.items()})
+        return sorted(i.article_id for i in compose("d", stories, NOW, choices).items)
+
+    assert kept(keywords=("إيران",)) == [1, 2]
+    assert kept(keywords=("الإيرانية -كرة",)) == [2]  # forms meet; -كرة rules story 1 out
+    assert kept(keywords=("القهوة", "«قمرا صناعيا»")) == [2, 3]  # any rule of the list
+    assert kept(exclude_keywords=("«كرة القدم»",)) == [2, 3]
+    assert kept(keywords=("إيران",), exclude_keywords=("قمر",)) == [1]
+
+
+async def test_a_destination_with_keywords_reads_the_search_index(store: Store) -> None:
+    await store.feeds.sync_config([FeedSettings(url="https://a.example/f", name="أ")], NOW)
+    [feed] = await store.feeds.all()
+    written = [
+        ("الخرطوم: هدنة لثلاثة أيام", "أعلن الجيش السوداني هدنة في الخرطوم."),
+        ("معرض للكتاب في الرياض", "افتتح معرض الرياض للكتاب أبوابه."),
+    ]
+    created = await store.articles.insert_entries(
+        feed,
+        [
+            Entry(str(n), f"https://a.example/{n}", title, NOW - timedelta(hours=1), text)
+            for n, (title, text) in enumerate(written)
+        ],
+        NOW - timedelta(hours=1),
+        dedup_window=timedelta(hours=1),
+    )
+    await store.topics.save_enrichments(
+        [
+            Enrichment(
+                c.article.id, c.article.id, search_title=index_terms(t), search_body=index_terms(x)
+            )
+            for c, (t, x) in zip(created, written, strict=True)
+        ],
+        NOW,
+    )
+    sudan = Destination(name="sudan", keywords=("السودان",))
+    prepared = await build_digest(store, sudan, NOW)
+    assert [i.title for i in prepared.digest.items] == [written[0][0]]
+    not_sudan = Destination(name="other", exclude_keywords=("السوداني",))
+    assert [i.title for i in (await build_digest(store, not_sudan, NOW)).digest.items] == [
+        written[1][0]
+    ]
