@@ -37,7 +37,11 @@ bench: $(STAMP)  ## run every benchmark and evaluation (see docs/benchmarks.md; 
 	$(BIN)/python -m bench.train_summariser --check
 	$(BIN)/python -m bench.eval_summaries
 	$(BIN)/python -m bench.summarise_speed
+	$(BIN)/python -m bench.build_lexicon --check
+	$(BIN)/python -m bench.train_topics --check
 	$(BIN)/python -m bench.topics
+	$(BIN)/python -m bench.search_recall
+	$(BIN)/python -m bench.alerts
 	$(BIN)/python -m bench.eval_clusters
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.scale_out

@@ -13,11 +13,10 @@ plural ون ين ات also matches the singular phrase word (ات also the word 
 in ون the phrase word in ين (and back).
 
 This is generation from the taxonomy's own words, not stemming: the proclitics are stripped
-only where what remains is a word of the taxonomy. ``text.stems.stem`` (the search
-stemmer) is deliberately not used: it strips و ف ب ك ل from the start of every word and
-ends with the Snowball stemmer, which makes طالبان meet طالب "student" and طالبت "she
-demanded", فنان "artist" meet لبنان, الأميركية meet أمير "prince" and ولاية meet الولايات:
-harmless for ranking search results, wrong for naming an article's topics.
+only where what remains is a word of the taxonomy, so a taxonomy phrase matches exactly the
+forms listed above, and no word outside the taxonomy can join it (طالبان is never طالب,
+فنان never لبنان). The matching layer (``text.stems``), which search and alerts use, is a
+separate and broader notion of "the same word".
 
 A phrase word written with the definite article matches only tokens that carry it: ``الرياض``
 matches الرياض، بالرياض، للرياض but not the name رياض; ``رياض`` would match all four. A word
@@ -34,6 +33,11 @@ name repeated in the lead counts fully, a passing mention deep in a long article
 little. Scores then flow from children to parents. A topic is kept when its score reaches
 ``min_score``; its weight is ``1 - exp(-score / WEIGHT_SCALE)`` rounded to 4 places (at
 least 0.0001). Results are sorted by weight (descending), then slug, and cut to ``limit``.
+
+Assigning (``Tagger.assign``): of the scored topics, those a reader would file the article
+under, judged by ``text.topic_model`` from the evidence (where and how often the topic is
+named, its share of the best topic, its kind): a country named once in the last paragraph
+is scored but not assigned.
 """
 
 from __future__ import annotations

@@ -507,3 +507,32 @@ def test_assign_keeps_the_most_certain_topic_even_below_the_threshold(
     [only] = taxonomy.assign("", text)
     assert only.slug == "jordan" and only.weight < THRESHOLD
     assert taxonomy.assign("", FILLER * 10) == []
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "wanted", "unwanted"),
+    [
+        (  # a foreign minister who studied dentistry is not a science story
+            "من هو الوزير الذي أعفي من رئاسة الخارجية السودانية؟",
+            "أعفى الرئيس السوداني وزير الخارجية من منصبه دون إبداء أسباب. والوزير طبيب أسنان درس"
+            " في جامعة الخرطوم ونال درجة علمية من جامعة بريطانية، وعمل أستاذا في الجامعات قبل"
+            " أن يتولى حقيبة الخارجية ويقود الدبلوماسية السودانية في ملفات العلاقات مع واشنطن.",
+            {"sudan"},
+            {"science", "education", "usa"},
+        ),
+        (  # a Nobel prize in medicine is not a culture story
+            "جائزة نوبل للطب لأمريكي وياباني توصلا لعلاج جديد للسرطان",
+            "منحت جائزة نوبل للطب هذا العام لعالمين توصلا إلى علاج جديد للسرطان يعتمد على تنشيط"
+            " جهاز المناعة. وقالت لجنة الجائزة إن اكتشافهما غير علاج المرضى، وإن الخلايا المناعية"
+            " صارت تهاجم الأورام. وتسلم الفائزان الجائزة في حفل في ستوكهولم.",
+            {"health"},
+            {"culture"},
+        ),
+    ],
+    ids=["minister", "nobel-medicine"],
+)
+def test_passing_words_do_not_make_a_topic(
+    taxonomy: Taxonomy, title: str, text: str, wanted: set[str], unwanted: set[str]
+) -> None:
+    assigned = {t.slug for t in taxonomy.assign(title, text)}
+    assert wanted <= assigned and not unwanted & assigned, assigned
