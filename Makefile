@@ -44,6 +44,7 @@ bench: $(STAMP)  ## run every benchmark and evaluation (see docs/benchmarks.md; 
 	$(BIN)/python -m bench.alerts
 	$(BIN)/python -m bench.eval_clusters
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.web
 	$(BIN)/python -m bench.scale_out
 
 clean:

@@ -100,6 +100,7 @@ def config(
     ]
     lines += [
         f'[[feeds]]\nname = "feed-{i:04d}"\nurl = "{server.url(f"/f/{i:04d}")}"\n'
+        "allow_private = true\n"
         for i in range(feeds)
     ]
     chats = [str(FIRST_USER + n) for n in range(destinations[0])]

@@ -1,9 +1,11 @@
 """The chat side of the service, wired: the chat adapters that are configured, and the sender
 that delivers the outbox through them.
 
-``Chat`` is started after the store and before the scheduler, and stopped in reverse: the
-sender stops claiming (parts in flight finish; a crash is covered by their leases), then the
-adapters stop. With no chat platform configured it holds only the outbox and does nothing.
+``Chat`` is started after the store and before the scheduler, and stopped within one grace:
+the sender stops claiming and polling stops taking updates at once, the parts in flight and
+the update in hand finish or are cut short at the grace (parts cut short go back to the
+outbox; a crash is covered by their leases), then the adapters close. With no chat platform
+configured it holds only the outbox and does nothing.
 
 It also owns what happens around delivery: personal digests for subscribers at their chosen
 time, deactivating a subscriber who blocked the bot or a destination the bot was removed from
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 
 from bot.commands import Commands
@@ -22,10 +25,14 @@ from bot.config import Settings
 from bot.slack_bot import SlackBot, SlackTransport
 from bot.telegram_bot import TelegramBot, TelegramTransport
 from digests.clock import utcnow
+from digests.compose.reply import Reply, paragraph
+from digests.compose.stopped import stopped_notice
 from digests.deliver.queue import queue_personal_digests
 from digests.deliver.ratelimit import RateLimiter
 from digests.deliver.sender import Sender, Transport
 from digests.ingest.fetch import Fetcher
+from digests.models import ChatPlatform
+from digests.render import slack, telegram
 from digests.store import Store
 from digests.store.instances import LeaderLock
 from digests.store.outbox import OutboxMessage
@@ -35,6 +42,8 @@ from digests.text.topic_lookup import TopicLookup
 __all__ = ["Chat"]
 
 log = logging.getLogger(__name__)
+
+_CLOSING_SECONDS = 2.0  # after the grace: for each adapter to close its connections
 
 
 class Chat:
@@ -46,6 +55,7 @@ class Chat:
         self._settings = settings
         self._store = store
         self.outbox = store.outbox
+        self._stopped = store.stopped
         self.commands = Commands(
             store,
             settings,
@@ -99,6 +109,7 @@ class Chat:
         # this lock (PostgreSQL advisory lock) polls; on SQLite this process always holds it.
         self.telegram_leader = LeaderLock(store.db, "telegram-polling")
         self._leading: asyncio.Task[None] | None = None
+        self._stopping = False
 
     @property
     def bot_username(self) -> str | None:
@@ -110,7 +121,7 @@ class Chat:
         run left in flight, when this is the database's only instance)."""
         if self._store.single_instance:
             await self.outbox.release_in_flight()
-        resumed = await self.outbox.clear_stopped()
+        resumed = await self._stopped.clear()
         if resumed:
             log.info("%d destinations stopped by a platform are tried again", resumed)
         if self.telegram is not None:
@@ -124,25 +135,51 @@ class Chat:
             self._task = asyncio.create_task(self.sender.run(self._stop))
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
-        """Stop claiming parts, let the ones in flight finish, then stop the adapters."""
+        """Stop within ``grace_seconds`` in all (no-op once stopped): claiming parts and
+        receiving updates stop at once; the parts in flight and the update being handled get
+        the grace together, and so does the getUpdates call in flight when another instance
+        takes over polling (the lock is released only after it); what is left is cancelled
+        (a part cut short is given back to the outbox, an update not handled comes again).
+        Then the adapters close, each within a few seconds."""
+        if self._stopping:
+            return
+        self._stopping = True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace_seconds
         self._stop.set()
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(self._task, grace_seconds)
-            except TimeoutError:
-                log.warning("delivery still busy at shutdown; leases cover the rest")
         if self._leading is not None:
             self._leading.cancel()
             await asyncio.gather(self._leading, return_exceptions=True)
+        remaining = max(0.0, deadline - loop.time())
+        receiving: list[Awaitable[None]] = []
         if self.telegram is not None:
-            await self.telegram.stop()
-            await self.telegram_leader.release()
+            # Another instance may take over polling: its call must not overlap ours.
+            hand_over = not self._store.single_instance and self.telegram_leader.held
+            receiving.append(self.telegram.stop_polling(remaining, hand_over=hand_over))
+        await asyncio.gather(self._stop_sender(remaining), *receiving)
+        closing = max(deadline - loop.time(), _CLOSING_SECONDS)
+        if self.telegram is not None:
+            await self.telegram.stop(closing)
+            await self.telegram_leader.release(within=_CLOSING_SECONDS)
         if self.slack is not None:
-            await self.slack.stop()
+            try:
+                await asyncio.wait_for(self.slack.stop(), _CLOSING_SECONDS)
+            except TimeoutError:
+                log.warning("the Slack connection did not close in time")
+
+    async def _stop_sender(self, grace_seconds: float) -> None:
+        """Let the parts in flight finish within the grace; cancel the sender after it (it
+        gives back the parts it had not finished)."""
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(self._task, grace_seconds)
+        except TimeoutError:
+            log.warning("sends still in flight at shutdown were cut short; they are due again")
 
     async def stopped(self, destination: str) -> bool:
         """Whether a platform refused ``destination`` for good (until the service restarts)."""
-        return destination in await self.outbox.stopped()
+        return destination in await self._stopped.names()
 
     def share_limits(self, instances: int) -> None:
         """Keep to ``1/instances`` of each platform's bot-wide rate limit (the instances alive
@@ -158,8 +195,13 @@ class Chat:
         while True:
             try:
                 if telegram.polling:
-                    if not await lock.check(within=every):
-                        await telegram.stop_polling()
+                    if not await lock.alive(within=every):
+                        # Stop polling before the lock goes: another instance takes over only
+                        # then, and its getUpdates never overlaps ours (409 Conflict).
+                        await telegram.stop_polling(
+                            self._settings.telegram.poll_timeout_seconds + every, hand_over=True
+                        )
+                        await lock.release(within=every)
                 elif await lock.acquire():
                     await telegram.start_polling()
             except asyncio.CancelledError:
@@ -174,33 +216,46 @@ class Chat:
         """Drop queued messages older than ``[delivery] max_age_minutes``: late news is no news."""
         now = now or utcnow()
         limit = timedelta(minutes=self._settings.delivery.max_age_minutes)
-        return await self.outbox.drop_stale(now - limit, now)
+        return await self.outbox.drop_stale(now - limit)
 
     async def personal_digests(self, now: datetime | None = None) -> int:
-        """Queue the personal digest of every subscriber whose time has come; returns how many."""
-        if self.telegram is None and self.slack is None:
-            return 0
-        if not self._settings.telegram.personal_digests:
+        """Queue the personal digest of every subscriber whose time has come; returns how many.
+
+        Only on the platforms that run here with their switch on (``telegram.personal_digests``,
+        ``slack.personal_digests``): each switch governs its own platform's subscribers.
+        """
+        platforms: list[ChatPlatform] = []
+        if self.telegram is not None and self._settings.telegram.personal_digests:
+            platforms.append("telegram")
+        if self.slack is not None and self._settings.slack.personal_digests:
+            platforms.append("slack")
+        if not platforms:
             return 0
         return await queue_personal_digests(
-            self._store, now or utcnow(), bot_username=self.bot_username
+            self._store, now or utcnow(), bot_username=self.bot_username, platforms=platforms
         )
 
     async def notify_admins(self, text: str) -> None:
-        """Post a notice to the admin chat (Telegram) and admin channel (Slack) configured."""
+        """Post a notice to the admin chat (Telegram) and admin channel (Slack) configured,
+        marked up and escaped by each platform's renderer, as a command reply is."""
         now = utcnow()
         key = f"admin|{now.isoformat()}"
+        notice = Reply((paragraph(text),))
         told = False
         chat = self._settings.telegram.admin_chat_id
         if self.telegram is not None and chat is not None:
-            payload = json.dumps(
-                {"text": _escape(text), "disable_preview": True}, ensure_ascii=False
-            )
+            html = telegram.render_reply(notice)
+            payload = json.dumps({"text": html, "disable_preview": True}, ensure_ascii=False)
             await self.outbox.enqueue("admin", "telegram", str(chat), None, key, [payload], now)
             told = True
         channel = self._settings.slack.admin_channel
         if self.slack is not None and channel is not None:
-            payload = json.dumps({"text": _escape(text), "blocks": None}, ensure_ascii=False)
+            if len(text) > slack.MAX_TEXT:  # a long notice: a section per line, none cut
+                notice = Reply(tuple(paragraph(line) for line in text.splitlines() if line))
+            payload = json.dumps(
+                {"text": slack.reply_text(notice), "blocks": slack.render_reply(notice)},
+                ensure_ascii=False,
+            )
             await self.outbox.enqueue("admin", "slack", channel, None, key + "|s", [payload], now)
             told = True
         if not told:
@@ -213,13 +268,12 @@ class Chat:
             return
         if message.destination == "admin":
             return
-        if not await self.outbox.stop_destination(message.destination, error, utcnow()):
+        if not await self._stopped.stop(message.destination, error, utcnow()):
             return  # already stopped, and the admins told, by another instance
+        # In the destination's language: the one its team reads.
+        configured = {d.name: d for d in self._settings.destinations}
+        destination = configured.get(message.destination)
+        language = destination.language if destination is not None else "ar"
         await self.notify_admins(
-            f"تعذر النشر في الوجهة {message.destination} ({message.chat}): {error}. "
-            "أوقفت الوجهة حتى إعادة التشغيل."
+            stopped_notice(message.destination, message.platform, message.chat, error, language)
         )
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -14,7 +14,9 @@ reads their ``Field`` annotations when it validates the file; nothing is validat
 later, and nothing derived from the file is built twice.
 
 Every key is validated at start-up. A refused value raises ``ConfigError`` with one line per
-problem naming the file, the key, the value and what is allowed.
+problem naming the file, the key, the value and what is allowed. The secrets the chat
+platforms need are checked only where a platform is used (``check_chat``: ``run`` and
+``check-config``), so commands that only read the store run without any token.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from bot.sections import (
     StorageSettings,
     SummarySettings,
     TelegramSettings,
+    WebSettings,
 )
 from digests.compose.destination import Destination
 from digests.deliver.alerts import AlertSettings
@@ -66,6 +69,7 @@ __all__ = [
     "DEFAULT_CONFIG",
     "ENV_SECRETS",
     "Settings",
+    "check_chat",
     "load_settings",
     "redacted",
     "reference_markdown",
@@ -148,6 +152,7 @@ class Settings(BaseModel):
     slack: SlackSettings = Field(default_factory=SlackSettings, description="The Slack app.")
     admin: AdminSettings = Field(default_factory=AdminSettings, description="Admin rights.")
     ops: OpsSettings = Field(default_factory=OpsSettings, description="Operations.")
+    web: WebSettings = Field(default_factory=WebSettings, description="The web archive.")
     health: HealthSettings = Field(default_factory=HealthSettings, description="Feed health.")
     delivery: DeliverySettings = Field(default_factory=DeliverySettings, description="Delivery.")
     alerts: AlertSettings = Field(default_factory=AlertSettings, description="Keyword alerts.")
@@ -171,38 +176,40 @@ class Settings(BaseModel):
                 seen.add(value)
         return self
 
-    @model_validator(mode="after")
-    def _telegram_webhook(self) -> Settings:
+    def chat_problems(self) -> list[str]:
+        """What talking to the chat platforms needs and lacks, one line each (empty: nothing).
+
+        The destinations' platforms need their bot tokens; a Telegram webhook needs its URL
+        and secret; a Slack token needs the app token (Socket Mode) or the signing secret
+        (HTTP mode). Only what posts or listens on a platform asks (``check_chat``); commands
+        that only read the store run without any token.
+        """
+        secrets = self.secrets
+        problems: list[str] = []
         if self.telegram.mode == "webhook" and (
-            self.telegram.webhook_url is None or self.secrets.telegram_webhook_secret is None
+            self.telegram.webhook_url is None or secrets.telegram_webhook_secret is None
         ):
-            raise ValueError(
+            problems.append(
                 "telegram.mode = webhook needs telegram.webhook_url and TELEGRAM_WEBHOOK_SECRET"
             )
-        return self
-
-    @model_validator(mode="after")
-    def _slack_tokens(self) -> Settings:
-        uses_slack = any(d.platform == "slack" for d in self.destinations)
-        if uses_slack and self.secrets.slack_bot_token is None:
-            raise ValueError("a destination posts to Slack but SLACK_BOT_TOKEN is not set")
-        if self.secrets.slack_bot_token is not None:
-            needed = {
+        if secrets.telegram_bot_token is None:
+            telegram = [i for i, d in enumerate(self.destinations) if d.platform == "telegram"]
+            if telegram:
+                problems.append(
+                    f"destinations[{telegram[0]}] posts to Telegram but TELEGRAM_BOT_TOKEN is "
+                    "not set"
+                )
+        if secrets.slack_bot_token is None:
+            if any(d.platform == "slack" for d in self.destinations):
+                problems.append("a destination posts to Slack but SLACK_BOT_TOKEN is not set")
+        else:
+            field, variable = {
                 "socket": ("slack_app_token", "SLACK_APP_TOKEN"),
                 "http": ("slack_signing_secret", "SLACK_SIGNING_SECRET"),
             }[self.slack.mode]
-            if getattr(self.secrets, needed[0]) is None:
-                raise ValueError(f"slack.mode = {self.slack.mode} needs {needed[1]}")
-        return self
-
-    @model_validator(mode="after")
-    def _telegram_token(self) -> Settings:
-        for index, destination in enumerate(self.destinations):
-            if destination.platform == "telegram" and self.secrets.telegram_bot_token is None:
-                raise ValueError(
-                    f"destinations[{index}] posts to Telegram but TELEGRAM_BOT_TOKEN is not set"
-                )
-        return self
+            if getattr(secrets, field) is None:
+                problems.append(f"slack.mode = {self.slack.mode} needs {variable}")
+        return problems
 
     @property
     def database_url(self) -> str:
@@ -212,16 +219,28 @@ class Settings(BaseModel):
         return sqlite_url(self.storage.data_dir / "newsdigest.sqlite3")
 
 
+def check_chat(settings: Settings, source: Path | None = None) -> None:
+    """Raise ``ConfigError`` with one line per ``Settings.chat_problems`` (prefixed with the
+    file ``source`` when given): what must hold before anything talks to a chat platform."""
+    problems = settings.chat_problems()
+    if problems:
+        prefix = f"{source}: " if source is not None else ""
+        raise ConfigError("\n".join(prefix + problem for problem in problems))
+
+
 def load_settings(
     path: Path = DEFAULT_CONFIG,
     environ: Mapping[str, str] | None = None,
     *,
     dotenv: Path | None = Path(".env"),
+    chat: bool = False,
 ) -> Settings:
     """Read and validate ``path`` plus the secrets in ``environ`` (default: the process's).
 
     A relative ``topics.taxonomy_file`` is taken relative to the folder of ``path``. Raises
-    ``ConfigError`` naming the file, key, value and rule of every refused value.
+    ``ConfigError`` naming the file, key, value and rule of every refused value; with
+    ``chat`` (the commands that talk to a chat platform), also every secret the configured
+    platforms need and lack (``check_chat``).
     """
     environment: dict[str, str] = {}
     if dotenv is not None and dotenv.is_file():
@@ -254,10 +273,13 @@ def load_settings(
             llm["api_key"] = environment["NEWSDIGEST_LLM_API_KEY"]
     _resolve_taxonomy_file(raw, path.parent)
     try:
-        return Settings.model_validate(raw)
+        settings = Settings.model_validate(raw)
     except ValidationError as exc:
         problems = (_describe(path, raw, error) for error in exc.errors())
         raise ConfigError("\n".join(problems)) from None
+    if chat:
+        check_chat(settings, path)
+    return settings
 
 
 def _resolve_taxonomy_file(raw: dict[str, Any], folder: Path) -> None:
@@ -364,6 +386,7 @@ def reference_markdown() -> str:
         ("slack", SlackSettings, "[slack]"),
         ("admin", AdminSettings, "[admin]"),
         ("ops", OpsSettings, "[ops]"),
+        ("web", WebSettings, "[web]"),
         ("health", HealthSettings, "[health]"),
         ("delivery", DeliverySettings, "[delivery]"),
         ("alerts", AlertSettings, "[alerts]"),

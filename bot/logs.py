@@ -195,5 +195,6 @@ def setup_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in _NOISY:
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    for noisy in _NOISY:  # at least WARNING; never louder than the code made one (trafilatura)
+        library = logging.getLogger(noisy)
+        library.setLevel(max(logging.WARNING, root.level, library.level))

@@ -1,6 +1,6 @@
 """The application's own configuration sections, each field declared once with its default,
 its constraint and its help text: ``[storage]``, ``[log]``, ``[summary]``, ``[telegram]``,
-``[slack]``, ``[admin]``, ``[ops]``, ``[delivery]``, and the secrets that come from the
+``[slack]``, ``[admin]``, ``[ops]``, ``[web]``, ``[delivery]``, and the secrets that come from the
 environment only. ``bot.config`` validates the file into them (the core's sections are
 declared in ``digests``, beside their consumers).
 """
@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, SecretStr
 
+from digests.compose.destination import DEFAULT_TIMEZONE, check_timezone
+from digests.compose.i18n import Language
 from digests.ingest.llm import LLMSettings
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "StorageSettings",
     "SummarySettings",
     "TelegramSettings",
+    "WebSettings",
 ]
 
 
@@ -125,7 +128,11 @@ class TelegramSettings:
         int, Field(ge=0, le=50, description="Long-polling timeout of getUpdates.")
     ] = 25
     personal_digests: Annotated[
-        bool, Field(description="Send subscribers their personal digest at the time they chose.")
+        bool,
+        Field(
+            description="Send Telegram subscribers their personal digest at the time they chose "
+            "(Slack's have slack.personal_digests)."
+        ),
     ] = True
 
 
@@ -155,6 +162,13 @@ class SlackSettings:
         str | None,
         Field(description="A channel id for admin notices (a destination that stopped)."),
     ] = None
+    personal_digests: Annotated[
+        bool,
+        Field(
+            description="Send Slack subscribers their personal digest at the time they chose "
+            "(Telegram's have telegram.personal_digests)."
+        ),
+    ] = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +188,53 @@ class OpsSettings:
     )
 
 
+def _base_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+        raise ValueError(
+            "must be an http(s) URL without query or fragment, e.g. https://news.example"
+        )
+    return value.rstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class WebSettings:
+    """The public web archive: digests of public destinations as pages and feeds."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    enabled: Annotated[
+        bool,
+        Field(
+            description="Serve the web archive (pages and feeds of the destinations with "
+            "public = true; everything else answers 404)."
+        ),
+    ] = False
+    listen: Annotated[str, Field(description="Address the web archive listens on.")] = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535, description="Port of the web archive.")] = 8080
+    base_url: Annotated[
+        str | None,
+        AfterValidator(_base_url),
+        Field(
+            description="The archive's public URL (behind your reverse proxy), used in feeds and "
+            "in the archive link of public destinations' digests (unset: no link)."
+        ),
+    ] = None
+    language: Annotated[
+        Language,
+        Field(
+            description="Language of the pages that belong to no destination (home, stories, "
+            "topics, search); a destination's pages use its own."
+        ),
+    ] = "ar"
+    timezone: Annotated[
+        str,
+        AfterValidator(check_timezone),
+        Field(description="IANA time zone of the times on those pages."),
+    ] = DEFAULT_TIMEZONE
+
+
 @dataclass(frozen=True, slots=True)
 class DeliverySettings:
     """How long news may wait in the outbox, and how long shutdown waits for sends."""
@@ -190,7 +251,14 @@ class DeliverySettings:
         ),
     ] = 720
     shutdown_grace_seconds: Annotated[
-        float, Field(ge=0, le=300, description="How long shutdown waits for sends in flight.")
+        float,
+        Field(
+            ge=0,
+            le=300,
+            description="How long shutdown waits in all for running jobs and sends in flight. "
+            "Sends still in progress then are cancelled and their parts kept in the outbox, to "
+            "be sent after the restart (or at once by another instance).",
+        ),
     ] = 10.0
     lease_seconds: Annotated[
         int,
@@ -198,11 +266,12 @@ class DeliverySettings:
             ge=5,
             le=3600,
             description="How long a message part being sent stays reserved for the instance "
-            "sending it. With several instances, a killed instance's parts are sent by another "
-            "one after this; keep it longer than a send plus any rate-limit wait. (One instance "
-            "on SQLite hands its parts back at once on restart.)",
+            "sending it, on the database's clock; the sender renews the reservation every "
+            "third of this while the send is in progress. With several instances, a killed "
+            "instance's parts are sent by another one after this. (One instance on SQLite "
+            "hands its parts back at once on restart.)",
         ),
-    ] = 120
+    ] = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,8 +283,10 @@ class AdminSettings:
     allow_private_feed_urls: Annotated[
         bool,
         Field(
-            description="Allow /addfeed URLs that resolve to private, loopback or link-local "
-            "addresses (off: such feeds are refused)."
+            description="Let every feed and article page be fetched from private, loopback or "
+            "link-local addresses, and admins add such feeds (off: such fetches are refused on "
+            "every redirect hop and recorded as the feed's error; one configured feed can opt "
+            "in with allow_private)."
         ),
     ] = False
 

@@ -3,9 +3,10 @@
 Start: open the store (migrations run), sync the configured feeds, open the fetcher, start an
 APScheduler ``AsyncIOScheduler`` with a short polling tick (due feeds are data:
 ``next_check_at``) and one cron job per destination. Stop (SIGINT/SIGTERM): the scheduler
-takes no new jobs, in-flight work gets ``grace_seconds`` to finish and is then cancelled
-(every write is one transaction, so the database stays consistent), then the fetcher and the
-store close.
+takes no new jobs and the chat side (``bot.chat``) stops sending and receiving at the same
+moment; running jobs, sends in flight and the update being handled get one ``grace_seconds``
+together and are then cancelled (every write is one transaction, so the database stays
+consistent; a send cut short stays in the outbox), then the fetcher and the store close.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.chat import Chat
-from bot.config import Settings
+from bot.config import Settings, check_chat
 from bot.ops import OpsServer
+from bot.web import WebServer
 from digests import metrics
 from digests.clock import utcnow
 from digests.compose.destination import Destination
@@ -97,7 +99,8 @@ async def open_app(settings: Settings, *, polling: bool = True) -> AsyncIterator
         if polling:
             enricher = Enricher(taxonomy, settings.topics)
             enricher.restore(await store.topics.index_rows(now - settings.topics.related_window))
-        async with Fetcher(settings.poll) as fetcher, httpx.AsyncClient() as llm_client:
+        fetcher = Fetcher(settings.poll, allow_private=settings.admin.allow_private_feed_urls)
+        async with fetcher, httpx.AsyncClient() as llm_client:
             llm = (llm_client, settings.summary.llm) if settings.summary.llm else None
             pipeline = Pipeline(store, fetcher, settings.poll, enricher=enricher, llm=llm)
             yield App(settings, store, fetcher, pipeline, taxonomy)
@@ -262,7 +265,7 @@ class Service:
     async def _heartbeat(self) -> None:
         """Tell the other instances this one is alive, and keep to this instance's share of
         the platforms' bot-wide rate limits."""
-        live = await self._instances.heartbeat(utcnow())
+        live = await self._instances.heartbeat()
         if self._messaging is not None:
             self._messaging.share_limits(live)
 
@@ -302,6 +305,7 @@ class Service:
                         breaking=breaking,
                         bot_username=messaging.bot_username if messaging else None,
                         period=period,
+                        web_base_url=self._app.settings.web.base_url,
                     )
             except asyncio.CancelledError:
                 raise
@@ -328,7 +332,13 @@ def scheduled_time(
 
 
 async def run_service(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
-    """Run until SIGINT/SIGTERM (or ``stop`` is set), then shut down cleanly."""
+    """Run until SIGINT/SIGTERM (or ``stop`` is set), then shut down cleanly within
+    ``[delivery] shutdown_grace_seconds`` (plus a few seconds to close connections).
+
+    Refuses to start (``ConfigError``) when a configured chat platform lacks a secret it
+    needs (``bot.config.check_chat``)."""
+    check_chat(settings)
+    grace = settings.delivery.shutdown_grace_seconds
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -344,13 +354,18 @@ async def run_service(settings: Settings, *, stop: asyncio.Event | None = None) 
             scheduler_running=lambda: service.running,
             last_poll=metrics.last_successful_poll,
         )
+        web = WebServer(settings.web, settings.destinations, app.store)
         try:
             await messaging.start()
             await ops.start()
+            await web.start()
             service.start()
             await stop.wait()
             log.info("shutdown requested")
-            await service.stop(settings.delivery.shutdown_grace_seconds)
+            # One grace for the whole shutdown: running jobs, sends in flight and the update
+            # being handled get it together, not one after another.
+            await asyncio.gather(service.stop(grace), messaging.stop(grace))
         finally:
+            await web.stop()
             await ops.stop()
-            await messaging.stop(settings.delivery.shutdown_grace_seconds)
+            await messaging.stop(grace)  # when starting failed (no-op after a clean stop)

@@ -2,9 +2,10 @@
 in; command replies and digest parts out. It formats and sends; the logic is ``bot.commands``.
 
 ``SlackBot`` runs on the application's event loop, in Socket Mode (app-level token) or as an
-HTTP server whose requests Bolt verifies with the signing secret (stale or forged requests
-are refused). Every handler acks first, then works. ``SlackTransport`` sends outbox parts and
-translates Slack's errors into the sender's.
+HTTP server that checks every request's signature before Bolt sees it (a stale or forged
+request is refused with 401 and logged in one line, without its body). Every handler acks
+first, then works. ``SlackTransport`` sends outbox parts and translates Slack's errors into
+the sender's.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ import json
 import logging
 import re
 from typing import Any
+from urllib.parse import unquote_plus
 
 import aiohttp
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import Caller, Commands
@@ -32,6 +36,7 @@ from digests.render.slack import (
     TOPIC_MORE_ACTION_ID,
     render_reply,
     render_slack,
+    reply_text,
 )
 
 __all__ = ["SlackBot", "SlackTransport"]
@@ -42,6 +47,9 @@ _GONE = frozenset(
     {"not_in_channel", "channel_not_found", "is_archived", "account_inactive", "restricted_action"}
 )
 _PRESS = re.compile(r"^press:\d+$")
+_MAX_AGE_SECONDS = 5 * 60  # Slack's rule: older signed requests may be replays
+_MAX_TEAM_SCAN = 4096
+_TEAM = re.compile(r"""["']?team_id["']?\s*[=:]\s*["']?(T[A-Z0-9]{2,20})\b""")
 
 
 class SlackTransport:
@@ -111,13 +119,20 @@ class SlackBot:
         app_token: str | None = None,
         signing_secret: str | None = None,
     ) -> None:
-        self.client = AsyncWebClient(token=bot_token, base_url=settings.base_url)
-        self.client.retry_handlers.clear()  # the outbox and the sender own retrying
+        # Bolt builds the one Web API client from the token (given a client as well, it warns
+        # at every start that the token is unused, as SLACK_BOT_TOKEN is always in the
+        # environment); it is pointed at the configured API and left without retries: the
+        # outbox and the sender own retrying. Requests over HTTP are verified in front of
+        # Bolt (``_verification``): a refusal is one log line, without the request's body.
         self.app = AsyncApp(
-            client=self.client,
+            token=bot_token,
             signing_secret=signing_secret or "socket-mode-has-no-signing-secret",
-            request_verification_enabled=settings.mode == "http",
+            request_verification_enabled=False,
         )
+        self.client: AsyncWebClient = self.app.client
+        self.client.base_url = settings.base_url.rstrip("/") + "/"
+        self.client.retry_handlers.clear()
+        self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self._settings = settings
         self._commands = commands
         self._app_token = app_token
@@ -134,12 +149,14 @@ class SlackBot:
         self.app.event("app_home_opened")(self._on_home)
 
     async def start(self) -> None:
-        """Connect in Socket Mode, or serve HTTP (signature-checked by Bolt)."""
+        """Connect in Socket Mode, or serve HTTP (every request's signature checked first)."""
         if self._settings.mode == "socket":
             self._socket = AsyncSocketModeHandler(self.app, self._app_token)
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
         else:
-            self._runner = web.AppRunner(self.app.web_app(path=self._settings.http_path))
+            served = self.app.web_app(path=self._settings.http_path)
+            served.middlewares.append(_verification(self._verifier))
+            self._runner = web.AppRunner(served, access_log=None)
             await self._runner.setup()
             site = web.TCPSite(self._runner, self._settings.http_listen, self._settings.http_port)
             await site.start()
@@ -196,11 +213,12 @@ class SlackBot:
         await self._respond(respond, await self._commands.latest(caller, action.get("value", "")))
 
     async def _on_home(self, event: dict[str, Any], client: AsyncWebClient) -> None:
-        """The App Home tab: the user's topics and settings, then their latest digest."""
+        """The App Home tab: the user's topics and settings, then a preview of their digest
+        (what ``/news digest`` would bring; viewing marks nothing sent)."""
         user = event.get("user", "")
         caller = await self._caller(user, user)
         mine = await self._commands.run(caller, "mytopics")
-        digest = await self._commands.run(caller, "digest") if mine.buttons else None
+        digest = await self._commands.preview_digest(caller) if mine.buttons else None
         blocks = render_reply(mine)
         if digest is not None and digest.digest is not None:
             for message in render_slack(
@@ -210,12 +228,15 @@ class SlackBot:
         await client.views_publish(user_id=user, view={"type": "home", "blocks": blocks[:100]})
 
     async def _respond(self, respond: Any, reply: Reply) -> None:
-        await respond(
-            text=reply.text[:3000] or "…",
-            blocks=render_reply(reply),
-            response_type="ephemeral",
-            replace_original=False,
-        )
+        """The reply's text and buttons, then its digest, privately; a digest alone
+        (``/news digest``) comes without a lone «…» before it."""
+        if reply.paragraphs or reply.buttons or reply.digest is None:
+            await respond(
+                text=reply_text(reply),
+                blocks=render_reply(reply),
+                response_type="ephemeral",
+                replace_original=False,
+            )
         if reply.digest is not None:
             for message in render_slack(
                 reply.digest, language=reply.language, timezone=reply.timezone
@@ -226,6 +247,60 @@ class SlackBot:
                     response_type="ephemeral",
                     replace_original=False,
                 )
+
+
+def _verification(verifier: SignatureVerifier | None) -> Middleware:
+    """The HTTP server's middleware: a request Slack signed (within five minutes) goes on to
+    Bolt; any other is refused with 401 and one log line (why, the path and the team it
+    claims), never its body, which holds a ``response_url`` anyone could answer through."""
+
+    @web.middleware
+    async def verify(request: web.Request, handler: Handler) -> web.StreamResponse:
+        body = await request.read()  # kept by aiohttp for Bolt
+        reason = _refusal(
+            verifier,
+            body,
+            request.headers.get("X-Slack-Request-Timestamp"),
+            request.headers.get("X-Slack-Signature"),
+        )
+        if reason is None:
+            return await handler(request)
+        team = _claimed_team(body)
+        log.warning(
+            "refused a Slack request to %s (%s)%s",
+            request.path,
+            reason,
+            f" claiming team {team}" if team else "",
+            extra={"platform": "slack"},
+        )
+        return web.json_response({"error": "invalid request"}, status=401)
+
+    return verify
+
+
+def _refusal(
+    verifier: SignatureVerifier | None, body: bytes, timestamp: str | None, signature: str | None
+) -> str | None:
+    """Why a request is not Slack's (its signing rules), or None when it is."""
+    if verifier is None:
+        return "no signing secret"
+    if not timestamp or not signature:
+        return "unsigned"
+    if not timestamp.isdigit() or abs(verifier.clock.now() - int(timestamp)) > _MAX_AGE_SECONDS:
+        return "stale timestamp"
+    try:
+        valid = verifier.is_valid(body, timestamp, signature)
+    except UnicodeDecodeError:
+        valid = False
+    return None if valid else "bad signature"
+
+
+def _claimed_team(body: bytes) -> str | None:
+    """The team id a request's body names (a form field, or in its JSON or ``payload``), if
+    it looks like one; only what it claims, the request being refused."""
+    text = body[:_MAX_TEAM_SCAN].decode("utf-8", "replace")
+    match = _TEAM.search(unquote_plus(text))
+    return match.group(1) if match else None
 
 
 def _who(body: dict[str, Any]) -> tuple[str, str]:

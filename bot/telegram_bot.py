@@ -3,7 +3,8 @@ parts out. It formats and sends; everything else lives in ``bot.commands`` and t
 
 ``TelegramBot`` builds one PTB ``Application`` (base URL configurable, no PTB rate limiter or
 retries: the outbox and the ``Sender`` own that policy), registers the handlers in one place,
-and is started and stopped explicitly on the application's event loop with long polling.
+and is started and stopped explicitly on the application's event loop, receiving updates by
+long polling (``bot.telegram_polling``) or a webhook.
 ``TelegramTransport`` sends outbox parts and translates PTB's errors into the sender's.
 """
 
@@ -24,7 +25,7 @@ from telegram import (
     LinkPreviewOptions,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatAction, ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -44,8 +45,10 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.commands import Caller, Commands
-from bot.commands.table import menu
+from bot.commands.args import split_command
+from bot.commands.table import find, menu
 from bot.sections import TelegramSettings
+from bot.telegram_polling import Poller
 from digests.compose.i18n import Language
 from digests.compose.reply import Reply
 from digests.deliver.ratelimit import RateLimiter
@@ -54,6 +57,8 @@ from digests.render.telegram import render_reply, render_telegram, reply_keyboar
 
 __all__ = ["TelegramBot", "TelegramTransport"]
 
+_ALLOWED_UPDATES = ("message", "callback_query")
+
 log = logging.getLogger(__name__)
 
 _ADMIN_CACHE_SECONDS = 600.0
@@ -61,6 +66,14 @@ _ADMIN_CACHE_SECONDS = 600.0
 
 def _seconds(value: int | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _retry_later(exc: RetryAfter) -> RetryLater:
+    """Telegram's 429 as the sender's ``RetryLater``: for every chat. The answer does not say
+    which limit was met, and after the bot-wide one Telegram refuses every chat until
+    ``retry_after`` has passed; the per-chat limits are kept by the rate limiter, so holding
+    everything costs little."""
+    return RetryLater(_seconds(exc.retry_after), everything=True)
 
 
 class TelegramTransport:
@@ -83,7 +96,7 @@ class TelegramTransport:
                 message_thread_id=int(thread) if thread else None,
             )
         except RetryAfter as exc:
-            raise RetryLater(_seconds(exc.retry_after)) from exc
+            raise _retry_later(exc) from exc
         except ChatMigrated as exc:
             raise ChatMoved(str(exc.new_chat_id)) from exc
         except Forbidden as exc:
@@ -133,12 +146,19 @@ class TelegramBot:
         # Shared with the outbox sender, so replies and digests keep to the same limits.
         self.limiter = limiter or RateLimiter.telegram()
         self.username: str | None = None
+        self._poller = Poller(
+            self.application,
+            timeout=settings.poll_timeout_seconds,
+            allowed_updates=_ALLOWED_UPDATES,
+        )
         self.register()
 
     def register(self) -> None:
         """Every handler, in one place."""
         app = self.application
-        app.add_handler(MessageHandler(filters.COMMAND, self._on_command))
+        # Every text, not filters.COMMAND: a command copied with an invisible character in
+        # front («⁨/follow⁩ روسيا») has no bot_command entity at offset 0, and is one still.
+        app.add_handler(MessageHandler(filters.TEXT, self._on_command))
         app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_error_handler(self._on_error)
 
@@ -159,7 +179,7 @@ class TelegramBot:
                 url_path=self._settings.webhook_path,
                 webhook_url=self._settings.webhook_url,
                 secret_token=self._webhook_secret,
-                allowed_updates=["message", "callback_query"],
+                allowed_updates=list(_ALLOWED_UPDATES),
             )
         elif poll:
             await self.start_polling()
@@ -168,38 +188,37 @@ class TelegramBot:
 
     @property
     def polling(self) -> bool:
-        """Whether this process is calling getUpdates."""
-        updater = self.application.updater
-        return updater is not None and updater.running and self._settings.mode == "polling"
+        """Whether this process is calling getUpdates (until its polling has stopped)."""
+        return self._poller.running
 
     async def start_polling(self) -> None:
         """Start long polling (no-op when already polling)."""
-        updater = self.application.updater
-        assert updater is not None
-        if updater.running:
-            return
-        await updater.start_polling(
-            poll_interval=0,
-            timeout=self._settings.poll_timeout_seconds,
-            allowed_updates=["message", "callback_query"],
-            drop_pending_updates=False,
-        )
-        log.info("polling Telegram for updates")
+        if not self._poller.running:
+            await self._poller.start()
+            log.info("polling Telegram for updates")
 
-    async def stop_polling(self) -> None:
-        """Stop receiving updates (long polling, confirming the ones handled so far, or the
-        webhook server); no-op when not receiving."""
+    async def stop_polling(self, within: float = 0.0, *, hand_over: bool = False) -> None:
+        """Stop receiving updates: long polling (see ``Poller.stop``: the update in hand, and
+        with ``hand_over`` the getUpdates call in flight, get ``within`` seconds; handled
+        updates are confirmed) or the webhook server. No-op when not receiving."""
+        if self._poller.running:
+            await self._poller.stop(within, hand_over=hand_over)
+            log.info("stopped receiving Telegram updates")
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
             log.info("stopped receiving Telegram updates")
 
-    async def stop(self) -> None:
-        """Stop receiving updates (confirming handled ones), the dispatcher, the HTTP client."""
+    async def stop(self, within: float = 1.0) -> None:
+        """Stop receiving updates (``stop_polling``), the dispatcher (updates received by the
+        webhook and not yet handled get ``within`` seconds), then close the HTTP client."""
         app = self.application
-        await self.stop_polling()  # or the webhook server
+        await self.stop_polling(within)
         if app.running:
-            await app.stop()
+            try:
+                await asyncio.wait_for(app.stop(), within)
+            except TimeoutError:
+                log.warning("telegram updates still being handled at shutdown were cut short")
         await app.shutdown()
 
     async def _set_commands(self) -> None:
@@ -245,20 +264,32 @@ class TelegramBot:
         return user_id in cached[1]
 
     async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A /command from anyone: parse it, run it, reply in the same chat (and thread)."""
+        """A /command from anyone (other texts are ignored): parse it, run it, reply in the
+        same chat (and thread); a slow command shows "typing" while it runs."""
         message = update.effective_message
-        if message is None or not message.text:
+        parsed = split_command(message.text) if message and message.text else None
+        if message is None or parsed is None:
             return
-        head, _, rest = message.text.strip().partition(" ")
-        name = head[1:].split("@", 1)[0].lower()
-        mention = head.partition("@")[2]
+        name, mention, rest = parsed
         if mention and self.username and mention.lower() != self.username.lower():
             return  # a command for another bot in a group
         caller = await self._caller(update)
         log.info("command /%s", name, extra={"platform": "telegram", "user": caller.user_id})
-        reply = await self._commands.run(caller, name, rest.strip())
         thread = message.message_thread_id if message.is_topic_message else None
+        command = find(name)
+        if command is not None and command.slow:
+            await self._typing(message.chat_id, thread)
+        reply = await self._commands.run(caller, name, rest)
         await self._send_reply(message.chat_id, thread, reply)
+
+    async def _typing(self, chat_id: int, thread: int | None) -> None:
+        """Show "typing…" in the chat until the next message (at most 5 s); best effort."""
+        try:
+            await self.application.bot.send_chat_action(
+                chat_id, ChatAction.TYPING, message_thread_id=thread
+            )
+        except TelegramError as exc:
+            log.info("typing not shown in %s: %s", chat_id, exc)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button press: answer the callback at once, then reply in the chat."""
@@ -278,7 +309,10 @@ class TelegramBot:
         await self._send_reply(chat_id, thread, reply)
 
     async def _send_reply(self, chat_id: int, thread: int | None, reply: Reply) -> None:
-        await self._send(chat_id, thread, render_reply(reply), _keyboard(reply))
+        """The reply's text and buttons, then its digest; a digest alone (``/digest``) is sent
+        without a text message before it."""
+        if reply.paragraphs or reply.buttons or reply.digest is None:
+            await self._send(chat_id, thread, render_reply(reply), _keyboard(reply))
         if reply.digest is not None:
             for part in render_telegram(
                 reply.digest,
@@ -308,8 +342,9 @@ class TelegramBot:
                 )
                 return
             except RetryAfter as exc:
-                seconds = _seconds(exc.retry_after)
-                self.limiter.penalise(chat, time.monotonic() + seconds)
+                later = _retry_later(exc)
+                held = None if later.everything else chat
+                self.limiter.penalise(held, time.monotonic() + later.seconds)
                 if attempt == 2:
                     raise
 

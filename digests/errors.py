@@ -5,7 +5,8 @@
     NewsdigestError
     ├── ConfigError            a configuration value was refused (file, key, value, what is allowed)
     ├── FetchError             a feed or page could not be fetched (url, kind)
-    │   └── ResponseTooLarge   the body passed the configured size limit
+    │   ├── ResponseTooLarge   the body passed the configured size limit
+    │   └── PrivateAddress     the host (or a redirect's) is not a public address: not connected
     ├── ParseError             a feed could not be parsed at all (url)
     ├── ExtractError           no article text could be extracted from a page (url)
     └── StoreError             the database refused an operation
@@ -23,6 +24,7 @@ __all__ = [
     "FetchError",
     "NewsdigestError",
     "ParseError",
+    "PrivateAddress",
     "ResponseTooLarge",
     "StoreError",
 ]
@@ -39,8 +41,9 @@ class ConfigError(NewsdigestError):
 class FetchError(NewsdigestError):
     """Fetching ``url`` failed.
 
-    ``kind`` is one of dns, connect, timeout, http, too_large, invalid_url, other; ``status`` is
-    the HTTP status for kind http; ``retry_after`` is the server's Retry-After in seconds.
+    ``kind`` is one of dns, connect, private, timeout, http, too_large, invalid_url, other;
+    ``status`` is the HTTP status for kind http; ``retry_after`` is the server's Retry-After in
+    seconds.
     """
 
     def __init__(
@@ -65,6 +68,17 @@ class ResponseTooLarge(FetchError):
     def __init__(self, url: str, limit: int) -> None:
         super().__init__(url, "too_large", f"response larger than {limit} bytes")
         self.limit = limit
+
+
+class PrivateAddress(FetchError):
+    """``host`` (``url``'s, or a redirect's) resolved to ``address``, a private, loopback,
+    link-local or otherwise non-public address; nothing was sent to it."""
+
+    def __init__(self, url: str, host: str, address: str) -> None:
+        where = f"{host} resolves to {address}," if host != address else f"{address} is"
+        super().__init__(url, "private", f"{where} not a public address")
+        self.host = host
+        self.address = address
 
 
 class ParseError(NewsdigestError):

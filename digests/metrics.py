@@ -6,8 +6,8 @@ so the ops server exposes exactly these and tests can read their values. Call si
 counted under ``other`` instead, which also keeps the label sets small).
 
     feeds_polled_total{status}                 ok, not_modified, error, paused
-    fetch_errors_total{kind}                   dns, connect, timeout, http, too_large,
-                                               invalid_url, parse, other
+    fetch_errors_total{kind}                   dns, connect, private, timeout, http,
+                                               too_large, invalid_url, parse, other
     articles_stored_total                      new articles the store accepted
     summaries_total{method}                    llm, extractive, article, truncated, empty
     deliveries_total{platform,outcome}         sent, retried, failed, dropped, gone
@@ -17,6 +17,7 @@ counted under ``other`` instead, which also keeps the label sets small).
     last_successful_poll_timestamp             Unix time of the last feed polled without error
     poll_duration_seconds                      one feed's poll, fetch to stored
     delivery_latency_seconds{platform}         enqueue to sent, per part
+    personal_digest_failures_total{platform}   subscribers' digests that could not be queued
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ __all__ = [
     "OUTBOX_DEPTH",
     "OUTBOX_DROPPED_STALE",
     "OUTBOX_OLDEST_AGE",
+    "PERSONAL_DIGEST_FAILURES",
     "PLATFORMS",
     "POLL_DURATION",
     "POLL_STATUSES",
@@ -58,6 +60,7 @@ __all__ = [
     "record_dropped",
     "record_dropped_stale",
     "record_fetch_error",
+    "record_personal_digest_failure",
     "record_poll",
     "record_summary",
     "set_outbox",
@@ -72,6 +75,7 @@ POLL_STATUSES = ("ok", "not_modified", "error", "paused")
 FETCH_ERROR_KINDS = (
     "dns",
     "connect",
+    "private",
     "timeout",
     "http",
     "too_large",
@@ -146,6 +150,12 @@ DELIVERY_LATENCY = Histogram(
     buckets=(0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0, 1800.0, 3600.0, 14400.0),
     registry=REGISTRY,
 )
+PERSONAL_DIGEST_FAILURES = Counter(
+    "personal_digest_failures",
+    "Subscribers' personal digests that could not be composed, rendered or queued, by platform.",
+    ["platform"],
+    registry=REGISTRY,
+)
 
 # Known label values start at zero, so dashboards and alerts see every series from the start.
 for _status in POLL_STATUSES:
@@ -156,6 +166,8 @@ for _platform in PLATFORMS:
     DELIVERY_LATENCY.labels(platform=_platform)
     for _outcome in DELIVERY_OUTCOMES:
         DELIVERIES.labels(platform=_platform, outcome=_outcome)
+for _platform in ("telegram", "slack"):  # subscribers are on a chat platform
+    PERSONAL_DIGEST_FAILURES.labels(platform=_platform)
 
 _last_poll: datetime | None = None
 
@@ -207,6 +219,11 @@ def record_delivery(platform: str, outcome: DeliveryOutcome, seconds: float | No
     DELIVERIES.labels(platform=platform, outcome=outcome).inc()
     if outcome == "sent" and seconds is not None:
         DELIVERY_LATENCY.labels(platform=platform).observe(max(0.0, seconds))
+
+
+def record_personal_digest_failure(platform: str) -> None:
+    """Count one subscriber's personal digest that raised while being built or queued."""
+    PERSONAL_DIGEST_FAILURES.labels(platform=_known(platform, PLATFORMS)).inc()
 
 
 def record_dropped(platform: str, count: int) -> None:

@@ -20,6 +20,7 @@ __all__ = [
     "Entry",
     "ExtractedArticle",
     "Feed",
+    "FeedState",
     "FetchResult",
     "Link",
     "ParsedFeed",
@@ -33,6 +34,8 @@ Platform = Literal["console", "telegram", "slack"]
 """Where a destination posts: the terminal, or a chat platform."""
 ChatPlatform = Literal["telegram", "slack"]
 """The chat platforms, where subscribers live and commands arrive."""
+FeedState = Literal["paused", "failing", "warning", "ok", "new"]
+"""A feed's health as the feed list shows it (``Feed.state``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,19 @@ class Feed:
     parse_problem: str | None = None
     paused: bool = False
     title: str | None = None
+    allow_private: bool = False  # a configured feed's opt-in to private addresses
+
+    @property
+    def state(self) -> FeedState:
+        """paused; failing (its last poll failed); warning (its last poll succeeded but the
+        document had a problem, ``parse_problem``); ok; or new (never polled)."""
+        if self.paused:
+            return "paused"
+        if self.error_count:
+            return "failing"
+        if self.parse_problem:
+            return "warning"
+        return "ok" if self.last_success_at else "new"
 
 
 @dataclass(frozen=True, slots=True)

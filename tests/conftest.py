@@ -70,7 +70,8 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 
 class Harness:
-    """A store, a fetcher and a pipeline over the fixture server, as the service wires them."""
+    """A store, a fetcher and a pipeline over the fixture server, as the service wires them
+    (with ``admin.allow_private_feed_urls`` on: the fixture server is on 127.0.0.1)."""
 
     def __init__(self, store: Store, fetcher: Fetcher, server: FeedServer, settings: PollSettings):
         self.store = store
@@ -96,7 +97,7 @@ class Harness:
 async def harness(
     store: Store, feed_server: FeedServer, poll_settings: PollSettings
 ) -> AsyncIterator[Harness]:
-    async with Fetcher(poll_settings) as fetcher:
+    async with Fetcher(poll_settings, allow_private=True) as fetcher:
         yield Harness(store, fetcher, feed_server, poll_settings)
 
 

@@ -9,6 +9,7 @@
     newsdigest [--config PATH] search QUERY     Arabic-aware search of stored articles
     newsdigest [--config PATH] reindex          rebuild the search index after an upgrade
     newsdigest [--config PATH] check-config     the effective configuration, secrets redacted
+    newsdigest [--config PATH] migrate          the database schema to this release's newest
     newsdigest [--config PATH] feeds list       every feed with its health
     newsdigest [--config PATH] feeds export [PATH|-]   the feeds as OPML 2.0 (default: stdout)
     newsdigest [--config PATH] feeds import PATH|-     add the feeds an OPML file lists
@@ -25,7 +26,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.cli import articles, feeds, service, topics
+from bot.cli import articles, feeds, schema, service, topics
 from bot.config import DEFAULT_CONFIG
 from digests.errors import NewsdigestError
 
@@ -55,6 +56,6 @@ def _parser() -> argparse.ArgumentParser:
         help="configuration file (default: $NEWSDIGEST_CONFIG or config/newsdigest.toml)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (service, feeds, articles, topics):
+    for group in (service, feeds, articles, topics, schema):
         group.register(commands)
     return parser

@@ -11,9 +11,10 @@ from bot.logs import secret_values, setup_logging
 __all__ = ["moment", "settings_of"]
 
 
-def settings_of(args: argparse.Namespace) -> Settings:
-    """Load the configuration named by ``--config`` and set up logging as it says."""
-    settings = load_settings(args.config)
+def settings_of(args: argparse.Namespace, *, chat: bool = False) -> Settings:
+    """Load the configuration named by ``--config`` and set up logging as it says; with
+    ``chat`` (a command that talks to a chat platform) the platforms' secrets must be set."""
+    settings = load_settings(args.config, chat=chat)
     setup_logging(
         settings.log.level,
         json_logs=settings.ops.json_logs,

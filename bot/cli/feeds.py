@@ -30,7 +30,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     feeds = commands.add_parser("feeds", help="list the feeds, or export/import them as OPML")
     feed_commands = feeds.add_subparsers(dest="feeds_command", required=True)
-    feed_list = feed_commands.add_parser("list", help="every feed with its health")
+    feed_list = feed_commands.add_parser(
+        "list", help="every feed with its health (ok, new, warning, failing, paused)"
+    )
     feed_list.set_defaults(handler=_feeds_list)
     export = feed_commands.add_parser("export", help="write the feeds as OPML 2.0")
     export.add_argument(
@@ -109,26 +111,25 @@ def _feeds_list(args: argparse.Namespace) -> int:
             str(feed.id),
             feed.name,
             feed.url,
-            _feed_status(feed),
+            feed.state,
             moment(feed.last_success_at),
             str(feed.error_count),
-            (feed.last_error or "")[:80] if feed.error_count else "",
+            _problem(feed)[:80],
             "—" if feed.paused else moment(feed.next_check_at, none="due now"),
         )
-    failing = sum(1 for f in every if _feed_status(f) == "failing")
+    failing = sum(1 for f in every if f.state == "failing")
     paused = sum(1 for f in every if f.paused)
     table.caption = f"{len(every)} feeds, {failing} failing, {paused} paused"
     Console().print(table)
     return 0
 
 
-def _feed_status(feed: Feed) -> str:
-    """paused, failing (the last poll failed), ok, or new (never polled)."""
-    if feed.paused:
-        return "paused"
+def _problem(feed: Feed) -> str:
+    """The "last error" cell: the error of a failing feed, the document's problem of a feed in
+    warning, else nothing."""
     if feed.error_count:
-        return "failing"
-    return "ok" if feed.last_success_at else "new"
+        return feed.last_error or ""
+    return (feed.parse_problem or "") if feed.state == "warning" else ""
 
 
 def _feeds_export(args: argparse.Namespace) -> int:

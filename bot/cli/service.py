@@ -36,7 +36,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _run(args: argparse.Namespace) -> int:
-    asyncio.run(run_service(settings_of(args)))
+    asyncio.run(run_service(settings_of(args, chat=True)))
     return 0
 
 
@@ -66,7 +66,7 @@ def _destination(settings: Settings, name: str | None) -> Destination:
 
 
 def _check_config(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
+    settings = load_settings(args.config, chat=True)  # what `run` will need
     print(f"# {args.config}: valid", file=sys.stderr)
     print(json.dumps(redacted(settings), ensure_ascii=False, indent=2))
     return 0

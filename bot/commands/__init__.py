@@ -8,7 +8,7 @@ The Telegram and Slack adapters parse an update into a call of ``Commands`` and 
     user       the subscribers' commands (search, topics, follow, digest, schedule, lang)
     admin      the admins' commands (feeds, OPML, destinations, stats)
     context    what a handler gets: the caller, the collaborators, the ways to answer
-    args       reading times of day, time zones and language names as people type them
+    args       reading commands, times of day, time zones and language names as typed
 """
 
 from bot.commands.context import Caller

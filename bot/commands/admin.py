@@ -5,11 +5,10 @@ them and the dispatcher refuses everyone else, changing nothing). Every change i
 ``extra={"admin": user_id, "platform": platform}`` and names the admin.
 
 Adding a feed fetches and parses it first, and refuses hosts that resolve to private,
-loopback, link-local or otherwise non-global addresses (also the final URL after redirects)
-unless ``admin.allow_private_feed_urls``. The check runs before the request and on the final
-URL; a redirect to an internal address is therefore refused after that request was made (its
-body is neither shown nor stored), and DNS may change between check and fetch: the check keeps
-admins from adding internal URLs by mistake, it is not a network sandbox.
+loopback, link-local or otherwise non-global addresses unless ``admin.allow_private_feed_urls``.
+The fetcher enforces that where it counts, on the address each connection (every redirect hop
+included) is opened to; the check here answers the admin before any request, resolving with
+the fetcher's resolver, and covers the feeds an OPML file lists, which are not fetched here.
 """
 
 from __future__ import annotations
@@ -20,7 +19,8 @@ from zoneinfo import ZoneInfo
 from bot.commands.context import Caller, Context, moment_text, timezone_of
 from digests.compose.i18n import Language, plural_items
 from digests.compose.reply import Paragraph, Reply, Span, paragraph
-from digests.errors import FetchError, ParseError, StoreError
+from digests.compose.stopped import stopped_state
+from digests.errors import FetchError, ParseError, PrivateAddress, StoreError
 from digests.ingest.addresses import host_problem
 from digests.ingest.opml import (
     LISTED_TWICE,
@@ -182,13 +182,13 @@ async def resumefeed(ctx: Context, caller: Caller, feed: str) -> Reply:
 
 
 async def feeds(ctx: Context, caller: Caller, args: str = "") -> Reply:
-    """Every feed's health: failing ones first, then by id."""
+    """Every feed's health: failing ones first, then those with a warning, then by id."""
     sub, lang = await ctx.known(caller)
     tz = timezone_of(sub)
     every = await ctx.store.feeds.all()
     if not every:
         return ctx.say(lang, tz, ctx.t(caller, "cmd_feeds_none", lang), ephemeral=True)
-    ordered = sorted(every, key=lambda f: (f.paused, -f.error_count, f.id))
+    ordered = sorted(every, key=lambda f: (f.paused, -f.error_count, f.state != "warning", f.id))
     failing = sum(1 for f in every if f.error_count and not f.paused)
     title = ctx.t(caller, "cmd_feeds_title", lang, count=len(every), failing=failing)
     paragraphs: list[Paragraph] = [(Span(title, bold=True),)]
@@ -200,12 +200,14 @@ async def feeds(ctx: Context, caller: Caller, args: str = "") -> Reply:
 
 
 async def destinations(ctx: Context, caller: Caller, args: str = "") -> Reply:
-    """The configured destinations with their schedules and filters."""
+    """The configured destinations with their schedules and filters, and their state: active,
+    or stopped by the platform (since when, why, what to do)."""
     sub, lang = await ctx.known(caller)
     tz = timezone_of(sub)
     configured = ctx.settings.destinations
     if not configured:
         return ctx.say(lang, tz, ctx.t(caller, "cmd_destinations_none", lang), ephemeral=True)
+    stopped = await ctx.store.stopped.details()
     title = ctx.t(caller, "cmd_destinations_title", lang)
     paragraphs: list[Paragraph] = [(Span(title, bold=True),)]
     for destination in configured:
@@ -220,7 +222,13 @@ async def destinations(ctx: Context, caller: Caller, args: str = "") -> Reply:
             topics=topics,
             lang_code=destination.language,
         )
-        paragraphs.append((Span(destination.name, bold=True), Span("\n" + detail)))
+        halt = stopped.get(destination.name)
+        if halt is None:
+            state = ctx.t(caller, "cmd_destination_active", lang)
+        else:
+            since = moment_text(halt.stopped_at, lang, tz)
+            state = stopped_state(destination.platform, halt.reason, since, lang)
+        paragraphs.append((Span(destination.name, bold=True), Span(f"\n{detail}\n{state}")))
     return ctx.reply(lang, tz, paragraphs, ephemeral=True)
 
 
@@ -289,7 +297,9 @@ async def _set_paused(ctx: Context, caller: Caller, feed: str, *, paused: bool) 
 async def _host_problem(ctx: Context, url: str) -> str | None:
     if ctx.allow_private:
         return None
-    return await host_problem(url, within=ctx.settings.poll.timeout_seconds)
+    return await host_problem(
+        url, within=ctx.settings.poll.timeout_seconds, resolver=ctx.fetcher.resolver
+    )
 
 
 async def _fetch_checked(
@@ -322,6 +332,8 @@ async def _refusal(ctx: Context, caller: Caller, url: str, lang: Language) -> st
 
 
 def _fetch_problem(ctx: Context, caller: Caller, error: FetchError, lang: Language) -> str:
+    if isinstance(error, PrivateAddress):  # a redirect's host, refused before connecting
+        return ctx.t(caller, "cmd_addfeed_private", lang, host=error.host)
     if error.kind == "http" and error.status is not None:
         return ctx.t(caller, "feed_error_http", lang, status=error.status)
     known = {"timeout", "dns", "connect", "too_large", "invalid_url"}
@@ -335,6 +347,8 @@ def _feed_paragraph(ctx: Context, caller: Caller, feed: Feed, lang: Language, tz
         state = ctx.t(caller, "cmd_feed_paused", lang)
     elif feed.error_count:
         state = ctx.t(caller, "cmd_feed_failing", lang, count=feed.error_count)
+    elif feed.state == "warning":
+        state = ctx.t(caller, "cmd_feed_warning", lang)
     else:
         state = ctx.t(caller, "cmd_feed_ok", lang)
     lines = [
@@ -348,6 +362,8 @@ def _feed_paragraph(ctx: Context, caller: Caller, feed: Feed, lang: Language, tz
     ]
     if feed.last_error and feed.error_count:
         lines.append(ctx.t(caller, "cmd_feed_last_error", lang, error=feed.last_error[:160]))
+    elif feed.parse_problem and feed.state == "warning":
+        lines.append(ctx.t(caller, "cmd_feed_problem", lang, problem=feed.parse_problem[:160]))
     if not feed.paused:
         if feed.next_check_at is None:
             due = ctx.t(caller, "cmd_feed_due_now", lang)

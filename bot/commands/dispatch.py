@@ -9,6 +9,7 @@ row either). Unknown names get the ``unknown`` reply.
 from __future__ import annotations
 
 from bot.commands import table, user
+from bot.commands.args import argument_text, command_name
 from bot.commands.context import Caller, Context, timezone_of
 from bot.config import Settings
 from digests.clock import Clock, utcnow
@@ -54,9 +55,11 @@ class Commands:
         """Run the command ``name`` with its argument text: what every adapter calls.
 
         ``name`` is the command without its slash (Telegram) or the /news subcommand (Slack);
-        an empty name is help. Unknown names get the ``unknown`` reply; admin commands from
-        anyone else a refusal.
+        an empty name is help. Invisible characters a copied command brings along (bidi marks,
+        zero-width spaces) are ignored in both. Unknown names get the ``unknown`` reply; admin
+        commands from anyone else a refusal.
         """
+        name, args = command_name(name), argument_text(args)
         command = table.find(name)
         if command is None:
             return await table.unknown(self._ctx, caller, name)
@@ -64,6 +67,11 @@ class Commands:
             sub, lang = await self._ctx.known(caller)
             return self._ctx.refuse(caller, lang, timezone_of(sub), command.name)
         return await command.handler(self._ctx, caller, args)
+
+    async def preview_digest(self, caller: Caller) -> Reply:
+        """What ``digest`` would show the caller now, without marking anything sent: viewing
+        (the Slack App Home) never uses up a personal digest."""
+        return await user.digest(self._ctx, caller, mark_sent=False)
 
     async def latest(self, caller: Caller, slug: str) -> Reply:
         """The latest stories on a topic (the target of «المزيد عن …» buttons)."""

@@ -29,13 +29,15 @@ Handler = Callable[[Context, Caller, str], Awaitable[Reply]]
 class Command:
     """One chat command: its name (``/name`` on Telegram, ``/news name`` on Slack), its
     handler, who may run it, its help line (``None``: covered by another's) and its menu
-    description (i18n keys)."""
+    description (i18n keys). ``slow``: its answer may take seconds (a digest, a fetch), so
+    an adapter shows that it is working (Telegram: "typing") instead of a placeholder."""
 
     name: str
     handler: Handler
     help: str | None
     menu: str
     admin: bool = False
+    slow: bool = False
 
 
 async def start(ctx: Context, caller: Caller, args: str) -> Reply:
@@ -83,17 +85,19 @@ COMMANDS: tuple[Command, ...] = (
     Command("unfollow", user.unfollow, "help_unfollow", "menu_unfollow"),
     Command("mytopics", user.mytopics, "help_mytopics", "menu_mytopics"),
     Command("alert", alerts.alert, "help_alert", "menu_alert"),
-    Command("digest", user.digest, "help_digest", "menu_digest"),
+    Command("digest", user.digest, "help_digest", "menu_digest", slow=True),
     Command("schedule", user.schedule, "help_schedule", "menu_schedule"),
     Command("lang", user.lang, "help_lang", "menu_lang"),
     Command("help", help, "help_help", "menu_help"),
-    Command("addfeed", admin.addfeed, "help_addfeed", "menu_addfeed", admin=True),
+    Command("addfeed", admin.addfeed, "help_addfeed", "menu_addfeed", admin=True, slow=True),
     Command("removefeed", admin.removefeed, "help_removefeed", "menu_removefeed", admin=True),
     Command("pausefeed", admin.pausefeed, "help_pausefeed", "menu_pausefeed", admin=True),
     Command("resumefeed", admin.resumefeed, None, "menu_resumefeed", admin=True),
     Command("feeds", admin.feeds, "help_feeds", "menu_feeds", admin=True),
     Command("destinations", admin.destinations, "help_destinations", "menu_destinations", True),
-    Command("importopml", admin.importopml, "help_importopml", "menu_importopml", admin=True),
+    Command(
+        "importopml", admin.importopml, "help_importopml", "menu_importopml", admin=True, slow=True
+    ),
     Command("exportopml", admin.exportopml, "help_exportopml", "menu_exportopml", admin=True),
     Command("stats", admin.stats, "help_stats", "menu_stats", admin=True),
 )

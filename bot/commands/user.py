@@ -6,19 +6,19 @@ Each handler is ``async (ctx, caller, args) -> Reply`` (see ``context``); the ta
 go), named by slug, Arabic or English name or any alias, in any spelling (``TopicLookup``).
 A digest on request (``digest``) uses the subscriber's personal destination
 (``personal:<platform>:<user>``, its followed topics as the filter); the stories shown are
-marked sent there, so the scheduled personal digest does not repeat them.
+marked sent there, so the scheduled personal digest does not repeat them; a preview of it
+(the Slack App Home) marks nothing.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from bot.commands.args import is_off, language_named, parse_time, zone_name
 from bot.commands.context import Caller, Context, moment_text, timezone_of
 from digests.compose.destination import Destination
 from digests.compose.i18n import Language, plural_items
-from digests.compose.reply import Button, Paragraph, Reply, Span, paragraph
+from digests.compose.reply import Button, Paragraph, Reply, Span, marked, paragraph
 from digests.deliver.queue import build_digest, personal_destination
 from digests.models import TopicRow
 from digests.store.subscriptions import Subscriber
@@ -194,8 +194,9 @@ async def mytopics(ctx: Context, caller: Caller, args: str = "") -> Reply:
     return ctx.reply(lang, tz, paragraphs, buttons, ephemeral=True)
 
 
-async def digest(ctx: Context, caller: Caller, args: str = "") -> Reply:
-    """The stories on the caller's topics that are new to them, as a ``Reply.digest``."""
+async def digest(ctx: Context, caller: Caller, args: str = "", *, mark_sent: bool = True) -> Reply:
+    """The stories on the caller's topics that are new to them, as a ``Reply.digest``; they are
+    marked sent unless ``mark_sent`` is False (a preview, e.g. the App Home, uses nothing up)."""
     sub, lang = await ctx.known(caller)
     followed = await ctx.store.subscriptions.followed(sub) if sub else []
     if sub is None or not followed:
@@ -207,7 +208,8 @@ async def digest(ctx: Context, caller: Caller, args: str = "") -> Reply:
     if not prepared.digest.items:
         text = ctx.t(caller, "cmd_digest_empty", lang)
         return ctx.say(lang, sub.timezone, text, ephemeral=True)
-    await ctx.store.articles.mark_sent(destination.name, prepared.article_ids, now)
+    if mark_sent:
+        await ctx.store.articles.mark_sent(destination.name, prepared.article_ids, now)
     return Reply((), digest=prepared.digest, language=lang, timezone=sub.timezone)
 
 
@@ -351,25 +353,7 @@ def _latest_button(ctx: Context, caller: Caller, row: TopicRow, lang: Language) 
 
 
 def _hit(number: int, hit: SearchHit, lang: Language, tz: str) -> Paragraph:
-    spans = [Span(f"{number}. "), *_marked(hit.title, hit.title_marks, url=hit.url, bold=True)]
+    spans = [Span(f"{number}. "), *marked(hit.title, hit.title_marks, url=hit.url, bold=True)]
     spans.append(Span(f"\n— {hit.source} · {moment_text(hit.published_at, lang, tz)}\n"))
-    spans += _marked(hit.snippet.text, hit.snippet.marks)
+    spans += marked(hit.snippet.text, hit.snippet.marks)
     return tuple(spans)
-
-
-def _marked(
-    text: str, marks: Sequence[tuple[int, int]], *, url: str | None = None, bold: bool = False
-) -> list[Span]:
-    """``text`` cut into spans, the marked ranges bold (a title is bold throughout)."""
-    spans: list[Span] = []
-    at = 0
-    for start, end in marks:
-        if start < at or end <= start:
-            continue
-        if start > at:
-            spans.append(Span(text[at:start], bold=bold, url=url))
-        spans.append(Span(text[start:end], bold=True, url=url))
-        at = end
-    if at < len(text):
-        spans.append(Span(text[at:], bold=bold, url=url))
-    return spans

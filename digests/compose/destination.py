@@ -156,6 +156,14 @@ class Destination:
         bool,
         Field(description="Also post a digest right after the first poll when the bot starts."),
     ] = False
+    public: Annotated[
+        bool,
+        Field(
+            description="Publish this destination's digests on the web archive ([web]): its "
+            "pages and feeds, and an archive link in each digest when web.base_url is set (off: "
+            "its pages answer 404)."
+        ),
+    ] = False
 
     def choices(self, *, breaking: bool = False) -> DigestChoices:
         """What the composer needs of this destination (the breaking lane's when asked)."""

@@ -21,6 +21,7 @@ markup with its one escaper, so no adapter escapes anything itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,6 +36,7 @@ __all__ = [
     "Paragraph",
     "Reply",
     "Span",
+    "marked",
     "paragraph",
     "parse_button_data",
 ]
@@ -72,6 +74,26 @@ Paragraph = tuple[Span, ...]
 def paragraph(text: str) -> Paragraph:
     """A paragraph of one plain span."""
     return (Span(text),)
+
+
+def marked(
+    text: str, marks: Sequence[tuple[int, int]], *, url: str | None = None, bold: bool = False
+) -> list[Span]:
+    """``text`` cut into spans, the ``marks`` ranges (start, end) bold: a search result's
+    matched words (``text.query``). With ``bold`` the whole text is bold (a headline); every
+    span carries ``url``. Overlapping or empty ranges are skipped."""
+    spans: list[Span] = []
+    at = 0
+    for start, end in marks:
+        if start < at or end <= start:
+            continue
+        if start > at:
+            spans.append(Span(text[at:start], bold=bold, url=url))
+        spans.append(Span(text[start:end], bold=True, url=url))
+        at = end
+    if at < len(text):
+        spans.append(Span(text[at:], bold=bold, url=url))
+    return spans
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,7 +82,7 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "{/removefeed} id or url — remove a feed",
     },
     "help_pausefeed": {
-        "ar": "{/pausefeed} و{/resumefeed} رقم — أوقف خلاصة أو استأنفها",
+        "ar": "{/pausefeed} أو {/resumefeed} رقم — أوقف خلاصة أو استأنفها",
         "en": "{/pausefeed} and {/resumefeed} id — pause or resume a feed",
     },
     "help_feeds": {"ar": "{/feeds} — حالة الخلاصات", "en": "{/feeds} — feed health"},
@@ -345,6 +345,7 @@ TEXTS: dict[str, dict[Language, str]] = {
     },
     "cmd_feed_state": {"ar": "الحالة: {state}", "en": "State: {state}"},
     "cmd_feed_ok": {"ar": "تعمل", "en": "working"},
+    "cmd_feed_warning": {"ar": "تعمل مع تحذير", "en": "working, with a warning"},
     "cmd_feed_paused": {"ar": "موقوفة", "en": "paused"},
     "cmd_feed_failing": {
         "ar": "متعثرة ({count} أخطاء متتالية)",
@@ -352,6 +353,7 @@ TEXTS: dict[str, dict[Language, str]] = {
     },
     "cmd_feed_last_success": {"ar": "آخر جلب ناجح: {when}", "en": "Last success: {when}"},
     "cmd_feed_last_error": {"ar": "آخر خطأ: {error}", "en": "Last error: {error}"},
+    "cmd_feed_problem": {"ar": "المشكلة: {problem}", "en": "Problem: {problem}"},
     "cmd_feed_next_check": {"ar": "الجلب التالي: {when}", "en": "Next check: {when}"},
     "cmd_feed_due_now": {"ar": "الآن", "en": "now"},
     "feed_error_http": {
@@ -462,3 +464,13 @@ TEXTS: dict[str, dict[Language, str]] = {
 from digests.compose.texts_alerts import ALERT_TEXTS  # noqa: E402
 
 TEXTS.update(ALERT_TEXTS)
+
+# The web archive and the archive link of chat digests (texts_web.py).
+from digests.compose.texts_web import WEB_TEXTS  # noqa: E402
+
+TEXTS.update(WEB_TEXTS)
+
+# A destination a platform stopped: the notice, its state, what to do (texts_destinations.py).
+from digests.compose.texts_destinations import DESTINATION_TEXTS  # noqa: E402
+
+TEXTS.update(DESTINATION_TEXTS)

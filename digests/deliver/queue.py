@@ -16,26 +16,30 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from digests import metrics
+from digests.compose.archive import DigestAddress, archive_link, digest_address
 from digests.compose.destination import Destination
 from digests.compose.digest import StoryCandidate, StoryTopic, compose, story_item
 from digests.compose.i18n import Language
 from digests.errors import AlreadySent
-from digests.models import Article, Digest, DigestItem, TopicRef, TopicRow
+from digests.models import Article, ChatPlatform, Digest, DigestItem, TopicRef, TopicRow
 from digests.render.slack import render_slack
 from digests.render.telegram import render_telegram
 from digests.render.text import render_text
 from digests.store import Store
+from digests.store.archive import ArchiveRecord
 from digests.store.outbox import SentStories
 from digests.store.subscriptions import Subscriber
 from digests.text.keywords import ArticleKeys
 
 __all__ = [
+    "ArchiveSlot",
     "ConsoleSender",
     "PreparedDigest",
     "alert_items",
@@ -68,6 +72,16 @@ class ConsoleSender:
         stream = self._stream or sys.stdout
         stream.write(text if text.endswith("\n") else text + "\n")
         stream.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveSlot:
+    """Where a configured destination's digest is archived for the web (``compose.archive``),
+    the time it is for, and the archive link its message carries (None: no link)."""
+
+    address: DigestAddress
+    scheduled_at: datetime
+    link: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +136,8 @@ async def build_digest(
 async def alert_items(
     store: Store, destination: Destination, article_ids: Iterable[int]
 ) -> dict[int, DigestItem]:
-    """Each article as a digest item of its own (summary, topics), for alert messages."""
+    """Each article as a digest item of its own (summary, topics), for alert messages and
+    the web archive's story pages."""
     loaded = await store.articles.by_ids(sorted(set(article_ids)))
     topics = await store.topics.of_articles(list(loaded))
     choices = destination.choices()
@@ -156,12 +171,23 @@ def _story_topics(
     return tuple(best.values())
 
 
-def payloads(digest: Digest, destination: Destination, bot_username: str | None) -> list[str]:
-    """The outbox payloads (JSON) of a digest rendered for the destination's platform."""
+def payloads(
+    digest: Digest,
+    destination: Destination,
+    bot_username: str | None,
+    *,
+    archive_url: str | None = None,
+) -> list[str]:
+    """The outbox payloads (JSON) of a digest rendered for the destination's platform, with
+    a link to its page in the web archive when ``archive_url`` is given."""
     if destination.platform == "slack":
         threads = destination.slack_threads
         messages = render_slack(
-            digest, language=destination.language, timezone=destination.timezone, threads=threads
+            digest,
+            language=destination.language,
+            timezone=destination.timezone,
+            threads=threads,
+            archive_url=archive_url,
         )
         return [
             json.dumps(
@@ -178,6 +204,7 @@ def payloads(digest: Digest, destination: Destination, bot_username: str | None)
         language=destination.language,
         timezone=destination.timezone,
         bot_username=bot_username,
+        archive_url=archive_url,
     )
     return [
         json.dumps(
@@ -207,9 +234,12 @@ async def queue_digest(
     *,
     breaking: bool = False,
     bot_username: str | None = None,
+    archive: ArchiveSlot | None = None,
 ) -> int:
     """Compose what is new for a chat ``destination``, render it and queue it under ``key``,
     its stories recorded as sent there in the same transaction; returns how many stories.
+    With ``archive``, a digest with stories is also archived for the web in that transaction
+    and carries the slot's archive link.
 
     Nothing is queued (0) for an empty period (unless the destination asks for the no-news
     line; the breaking lane never posts an empty message), nor when ``key`` was queued already
@@ -229,6 +259,8 @@ async def queue_digest(
         if not digest.items and (breaking or destination.empty_digest == "skip"):
             log.debug("no new stories; nothing queued", extra=context)
             return 0
+        archived = archive if archive is not None and digest.items else None
+        link = archived.link if archived is not None else None
         try:
             queued = await store.outbox.enqueue(
                 destination.name,
@@ -236,9 +268,12 @@ async def queue_digest(
                 destination.chat,
                 destination.thread,
                 key,
-                payloads(digest, destination, bot_username),
+                payloads(digest, destination, bot_username, archive_url=link),
                 now,
                 sent=SentStories(destination.name, prepared.article_ids),
+                archive=ArchiveRecord(archived.address, archived.scheduled_at, digest)
+                if archived is not None
+                else None,
             )
         except AlreadySent as exc:  # e.g. another instance's breaking lane: compose again
             log.info("%s composed again: %s", key, exc, extra=context)
@@ -261,17 +296,29 @@ async def post_digest(
     breaking: bool = False,
     bot_username: str | None = None,
     period: datetime | None = None,
+    web_base_url: str | None = None,
 ) -> int:
     """Post one digest of ``destination``; returns the item count.
 
     The console prints at once and marks the stories sent. A chat destination goes through
     ``queue_digest`` keyed by ``period`` (the scheduled time the digest is for; ``now`` when
-    not given).
+    not given). A digest with stories is archived for the web under the address of that
+    time (``compose.archive``); a public destination's message links to its page when
+    ``web_base_url`` (``[web] base_url``) is given.
     """
+    when = period or now
+    address = digest_address(destination, when, breaking=breaking)
+    slot = ArchiveSlot(address, when, archive_link(web_base_url, destination, address))
     if destination.platform != "console":
-        key = digest_key(destination, period or now, breaking=breaking)
+        key = digest_key(destination, when, breaking=breaking)
         return await queue_digest(
-            store, destination, now, key, breaking=breaking, bot_username=bot_username
+            store,
+            destination,
+            now,
+            key,
+            breaking=breaking,
+            bot_username=bot_username,
+            archive=slot,
         )
     prepared = await build_digest(store, destination, now, breaking=breaking)
     digest = prepared.digest
@@ -281,6 +328,8 @@ async def post_digest(
     text = render_text(digest, language=destination.language, timezone=destination.timezone)
     await console.send(destination, text)
     await store.articles.mark_sent(destination.name, prepared.article_ids, now)
+    if digest.items:
+        await store.archive.record(ArchiveRecord(address, when, digest))
     lane = "breaking news" if breaking else "digest"
     log.info("%s printed with %d stories", lane, len(digest.items), extra=context_of(destination))
     return len(digest.items)
@@ -301,21 +350,47 @@ def personal_destination(subscriber: Subscriber, slugs: Iterable[str]) -> Destin
 
 
 async def queue_personal_digests(
-    store: Store, now: datetime, *, bot_username: str | None = None
+    store: Store,
+    now: datetime,
+    *,
+    bot_username: str | None = None,
+    platforms: Collection[ChatPlatform] | None = None,
 ) -> int:
     """Queue the personal digest of every subscriber whose time has come (``queue_digest``,
     keyed by the subscriber's local day, so a day's digest is queued once); returns how many
-    were queued. A subscriber with nothing new that day gets nothing, and is done for it."""
-    subscriptions = store.subscriptions
+    were queued. A subscriber with nothing new that day gets nothing, and is done for it.
+    With ``platforms``, only subscribers on those platforms (the others wait, untouched).
+
+    One subscriber's failure (a row that cannot be composed or rendered, a database error)
+    never holds back the others: it is logged with the subscriber's context, counted in
+    ``personal_digest_failures_total``, and that subscriber is tried again on the next call
+    (the day's key keeps a retry from queuing the digest twice)."""
     queued = 0
-    for subscriber in await subscriptions.due_personal_digests(now):
-        slugs = [topic.slug for topic in await subscriptions.followed(subscriber)]
-        if slugs:
-            destination = personal_destination(subscriber, slugs)
-            local_day = now.astimezone(ZoneInfo(subscriber.timezone))
-            key = f"{destination.name}|{local_day:%Y-%m-%d}"
-            queued += bool(
-                await queue_digest(store, destination, now, key, bot_username=bot_username)
-            )
-        await subscriptions.mark_personal_sent(subscriber, now)
+    for subscriber in await store.subscriptions.due_personal_digests(now, platforms=platforms):
+        try:
+            queued += await _queue_personal_digest(store, subscriber, now, bot_username)
+        except Exception:
+            context = {
+                "destination": personal_destination(subscriber, ()).name,
+                "platform": subscriber.platform,
+                "user": subscriber.user_id,
+            }
+            log.exception("personal digest of subscriber %d failed", subscriber.id, extra=context)
+            metrics.record_personal_digest_failure(subscriber.platform)
+    return queued
+
+
+async def _queue_personal_digest(
+    store: Store, subscriber: Subscriber, now: datetime, bot_username: str | None
+) -> int:
+    """Queue one subscriber's digest for its local day and mark the day done; 1 if queued."""
+    slugs = [topic.slug for topic in await store.subscriptions.followed(subscriber)]
+    queued = 0
+    if slugs:
+        destination = personal_destination(subscriber, slugs)
+        local_day = now.astimezone(ZoneInfo(subscriber.timezone))
+        key = f"{destination.name}|{local_day:%Y-%m-%d}"
+        count = await queue_digest(store, destination, now, key, bot_username=bot_username)
+        queued = 1 if count else 0
+    await store.subscriptions.mark_personal_sent(subscriber, now)
     return queued

@@ -18,6 +18,12 @@ policy lives here once:
 One failing chat never delays another: every claimed part is delivered concurrently, and a
 part that must wait longer than a second is handed back (``postpone``) instead of holding a
 worker.
+
+Leases are short and renewed: while parts are being delivered their leases are extended every
+third of a lease (``Outbox.renew``, on the database's clock), so a slow send keeps its part and
+a dead sender's part is taken over by another instance one lease later. Cancelled mid-round
+(shutdown after its grace), the sender gives its unfinished parts back untried
+(``Outbox.give_back``): they are due again at once, nothing is lost.
 """
 
 from __future__ import annotations
@@ -104,7 +110,7 @@ class Sender:
         limiters: Mapping[str, RateLimiter],
         *,
         on_gone: GoneHandler | None = None,
-        lease: timedelta = timedelta(minutes=2),
+        lease: timedelta = timedelta(seconds=15),
         max_attempts: int = 8,
         batch: int = 200,
         clock: Callable[[], datetime] = utcnow,
@@ -119,9 +125,12 @@ class Sender:
         self._batch = batch
         self._clock = clock
         self._monotonic = monotonic
+        # The parts being delivered, each with the lease end it holds (its token for renewal).
+        self._held: dict[int, datetime] = {}
 
     async def run(self, stop: asyncio.Event, *, idle: float = 0.25) -> None:
-        """Deliver until ``stop`` is set; in-flight parts finish (their leases cover a crash)."""
+        """Deliver until ``stop`` is set; in-flight parts finish (their leases cover a crash;
+        cancelled, the sender gives them back)."""
         while not stop.is_set():
             try:
                 delivered = await self.run_once()
@@ -133,14 +142,56 @@ class Sender:
                     await asyncio.wait_for(stop.wait(), idle)
 
     async def run_once(self) -> int:
-        """One round: claim what is due on every platform and deliver it; returns how many."""
+        """One round: claim what is due on every platform and deliver it, renewing the leases
+        meanwhile; returns how many parts were claimed. Cancelled, it gives back the parts it
+        had not finished."""
         claimed: list[OutboxMessage] = []
-        for platform in self._transports:
-            claimed += await self._outbox.claim(
-                self._clock(), limit=self._batch, lease=self._lease, platform=platform
-            )
-        await asyncio.gather(*(self._deliver(message) for message in claimed))
+        try:
+            for platform in self._transports:
+                batch = await self._outbox.claim(
+                    self._clock(), limit=self._batch, lease=self._lease, platform=platform
+                )
+                self._held.update((m.id, m.claimed_until) for m in batch if m.claimed_until)
+                claimed += batch
+            if claimed:
+                renewing = asyncio.create_task(self._renew_leases())
+                try:
+                    outcomes = await asyncio.gather(
+                        *(self._deliver(message) for message in claimed), return_exceptions=True
+                    )
+                finally:
+                    renewing.cancel()
+                for message, outcome in zip(claimed, outcomes, strict=True):
+                    self._held.pop(message.id, None)
+                    if isinstance(outcome, Exception):  # recording the outcome failed
+                        log.error("delivering message part %d failed", message.id, exc_info=outcome)
+        except asyncio.CancelledError:
+            held, self._held = self._held, {}
+            given = await asyncio.shield(self._outbox.give_back(held))
+            if given:
+                log.info("%d message parts given back unsent; they are due again", given)
+            raise
         return len(claimed)
+
+    async def _renew_leases(self) -> None:
+        """Every third of a lease, extend the leases of the parts still being delivered."""
+        every = self._lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            held = dict(self._held)
+            try:
+                renewed = await self._outbox.renew(held, self._lease)
+            except Exception:  # a database hiccup: the leases still run for two more periods
+                log.warning("renewing delivery leases failed", exc_info=True)
+                continue
+            for id in held:
+                if id not in self._held:
+                    continue  # finished meanwhile
+                if id in renewed:
+                    self._held[id] = renewed[id]
+                else:
+                    log.warning("lost the lease of message part %d to another sender", id)
+                    del self._held[id]
 
     async def _thread_of(self, message: OutboxMessage) -> str | None:
         """The thread a part replies in, when its payload names an earlier part of its digest."""
@@ -152,17 +203,23 @@ class Sender:
         return await self._outbox.message_id_of(message.digest_key, part)
 
     async def _deliver(self, message: OutboxMessage) -> None:
+        await self._deliver_held(message)
+        self._held.pop(message.id, None)  # done: no longer renewed (cancelled: given back)
+
+    async def _deliver_held(self, message: OutboxMessage) -> None:
         limiter = self._limiters.get(message.platform)
         context = {"destination": message.destination, "chat": message.chat}
+        transport = self._transports[message.platform]
+        thread = message.thread or await self._thread_of(message)
         if limiter is not None:
+            # Nothing is awaited between the limiter's yes and the send: a pause the platform
+            # demanded meanwhile (a 429 to another chat) is never missed.
             while (wait := limiter.delay(message.chat, self._monotonic())) > 0:
                 if wait > 1.0:
                     await self._outbox.postpone(message.id, self._clock() + timedelta(seconds=wait))
                     return
                 await asyncio.sleep(wait)
             limiter.record(message.chat, self._monotonic())
-        transport = self._transports[message.platform]
-        thread = message.thread or await self._thread_of(message)
         try:
             message_id = await transport.send(message.chat, thread, message.payload)
         except RetryLater as exc:

@@ -3,9 +3,11 @@
 Pure: takes data, returns data. No I/O, no clock, no globals beyond constant tables.
 
 ``extract_article`` decodes a page (honouring the charset it declares, windows-1256 and
-ISO-8859-6 included), finds the headline in its metadata and the main text with trafilatura
-(a plain ``<article>``/``<p>`` reading when trafilatura finds nothing), then runs
-``clean_paragraphs``. ``clean_paragraphs`` is also what full text from a feed goes through, and
+ISO-8859-6 included, and recognising them undeclared), finds the headline in its metadata and
+the main text with trafilatura (a plain ``<article>``/``<p>`` reading when trafilatura finds
+nothing), then runs ``clean_paragraphs``. A page whose text is short (a photo gallery) is
+refused rather than padded out with the site's menus: the feed's summary is better.
+``clean_paragraphs`` is also what full text from a feed goes through, and
 ``extract_text_lines`` is the same for plain text. Boilerplate is recognised on
 ``text.arabic.normalise``-d text, so hamza, tashkeel and digit variants match alike; the
 original orthography is what comes out.
@@ -14,6 +16,7 @@ original orthography is what comes out.
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any, Final, Literal
@@ -23,10 +26,16 @@ from trafilatura.settings import Document
 from trafilatura.utils import decode_file
 
 from digests.errors import ExtractError
+from digests.ingest.charset import legacy_arabic_encoding
 from digests.models import ExtractedArticle
 from digests.text.arabic import normalise
 
 __all__ = ["clean_paragraphs", "extract_article", "extract_text_lines"]
+
+# trafilatura logs every page it cannot read at ERROR ("parsed tree length: 0"), thousands a
+# poll on a flooding feed. An unusable page is ours to report: it raises ExtractError, and the
+# pipeline counts those in one line per feed.
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 # Fewer words of prose than this after cleaning is an error page or an index, not an article:
 # a "404 / page not found" notice stays under it, and menus and headline lists are not prose.
@@ -146,23 +155,30 @@ def extract_article(
 
     Bytes are decoded by their byte-order mark, else ``encoding`` (the charset of the HTTP
     ``Content-Type``, which wins as in browsers), else the page's ``<meta>`` declaration, else
-    UTF-8, else a guess from the bytes. ``url`` is only context for trafilatura and the error.
-    The title is ``og:title``, the first ``<h1>`` or ``<title>``, without a site-name suffix; it
-    is ``None`` when the page has none. The body is trafilatura's main text in precision mode,
-    else in its default mode, else the page's ``<p>`` elements: the first of these that holds
-    at least ``_MIN_PROSE_WORDS`` words of prose after ``clean_paragraphs``. Raises
-    ``ExtractError`` when none does.
+    UTF-8, else windows-1256 or ISO-8859-6 when that gives Arabic text
+    (``charset.legacy_arabic_encoding``), else a guess from the bytes. ``url`` is only context
+    for trafilatura and the error. The title is ``og:title``, the first ``<h1>`` or
+    ``<title>``, without a site-name suffix; it is ``None`` when the page has none. The body is
+    trafilatura's main text in precision mode when it holds at least ``_MIN_PROSE_WORDS`` words
+    of prose after ``clean_paragraphs``; a page whose precise text is shorter (a photo gallery)
+    raises ``ExtractError``, so the caller keeps the feed's own summary. Only when precision
+    mode finds no text at all are trafilatura's default mode, then the page's ``<p>`` elements,
+    tried the same way. Raises ``ExtractError`` when none holds enough prose.
     """
     text = _decode(html, encoding) if isinstance(html, bytes) else html
     tree = trafilatura.load_html(text) if text.strip() else None
     if tree is None:
         raise ExtractError(url or "", "not an HTML page")
     title = _find_title(tree)
-    for lines in _readings(tree, url):
+    precise = _main_text(tree, url, precise=True)
+    found = any(map(_tidy, precise))
+    # When precision mode finds the page's text and it is short (a photo gallery, a video),
+    # the looser readings would only make it up with the site's menus, counters and buttons.
+    for lines in [precise] if found else _looser_readings(tree, url):
         paragraphs = clean_paragraphs(lines, title)
         if sum(len(p.split()) for p in paragraphs if _is_prose(p)) >= _MIN_PROSE_WORDS:
             return ExtractedArticle(title=title, paragraphs=paragraphs)
-    raise ExtractError(url or "", "no article text found")
+    raise ExtractError(url or "", "article text too short" if found else "no article text found")
 
 
 def extract_text_lines(text: str, url: str | None = None) -> ExtractedArticle:
@@ -289,9 +305,10 @@ def _decode(data: bytes, encoding: str | None) -> str:
                 return data.decode(candidate)
             except UnicodeDecodeError:
                 pass
-    # Mislabelled or unlabelled: let trafilatura guess (charset_normalizer tells windows-1256
-    # from ISO-8859-6 well on Arabic text), replacing what still does not decode.
-    return decode_file(data)
+    # Mislabelled or unlabelled: Arabic in a legacy encoding by the same rule as feeds, else
+    # trafilatura's guess (charset_normalizer), replacing what still does not decode.
+    legacy = legacy_arabic_encoding(data)
+    return data.decode(legacy) if legacy else decode_file(data)
 
 
 def _codec(label: str) -> str | None:
@@ -303,9 +320,9 @@ def _codec(label: str) -> str | None:
         return None
 
 
-def _readings(tree: Any, url: str | None) -> Iterator[list[str]]:
-    """The page's candidate body texts, best first, each computed only when asked for."""
-    yield _main_text(tree, url, precise=True)
+def _looser_readings(tree: Any, url: str | None) -> Iterator[list[str]]:
+    """The page's candidate body texts when precision mode found none, best first, each
+    computed only when asked for."""
     # Precision mode gives up on some pages with unusual markup; the default mode keeps more
     # (menus too, which are not prose and so do not make an error page pass).
     yield _main_text(tree, url, precise=False)

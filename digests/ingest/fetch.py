@@ -1,11 +1,20 @@
 """Polite HTTP fetching of feeds and pages.
 
-One ``Fetcher`` per process wraps one ``httpx.AsyncClient``. It bounds concurrency overall and per
-host, sends conditional-GET validators, follows redirects (telling the caller when a redirect was
-permanent), enforces one deadline for the whole request and never reads a body past the size
-limit. Errors come out as ``FetchError`` with a ``kind`` the store records on the feed.
+One ``Fetcher`` per process wraps httpx's ``AsyncClient`` (one per address policy, below). It
+bounds concurrency overall and per host, sends conditional-GET validators, follows redirects
+(telling the caller when a redirect was permanent), enforces one deadline for the whole
+request and never reads a body past the size limit. Errors come out as ``FetchError`` with a
+``kind`` the store records on the feed.
 
-The network seam is httpx's transport: tests pass a transport or point URLs at a local server.
+Every connection goes through ``addresses.PinnedNetwork``: the host is resolved once and a
+non-public address is refused (``PrivateAddress``) before anything is sent to it, on the first
+request, on each redirect hop and for each article page, unless private addresses are allowed
+(for every fetch, or for one call: a configured feed's ``allow_private``). The two policies use
+two connection pools, so a connection opened for an allowed fetch is never reused by another.
+
+The network seams are the resolver and the wire under ``PinnedNetwork`` (tests map names to
+addresses and route a connection to the local server), or a whole httpx transport, which
+replaces the network and with it the address check.
 """
 
 from __future__ import annotations
@@ -19,9 +28,11 @@ from datetime import UTC, datetime
 from types import TracebackType
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
-from digests.errors import FetchError, ResponseTooLarge
+from digests.errors import FetchError, PrivateAddress, ResponseTooLarge
+from digests.ingest.addresses import AddressRefused, PinnedNetwork, Resolver, system_resolver
 from digests.ingest.settings import PollSettings
 from digests.models import FetchResult
 
@@ -31,32 +42,54 @@ _PERMANENT_REDIRECTS = frozenset({301, 308})
 
 
 class Fetcher:
-    """Fetches URLs within the limits of a ``PollSettings``; use as an async context manager."""
+    """Fetches URLs within the limits of a ``PollSettings``; use as an async context manager.
+
+    ``allow_private`` lets every fetch reach private addresses (``admin.allow_private_feed_urls``);
+    ``resolver`` and ``network`` are the seams of ``PinnedNetwork``. ``resolver`` stays readable,
+    so a check made before fetching resolves the same way.
+    """
 
     def __init__(
-        self, settings: PollSettings, *, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        settings: PollSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        allow_private: bool = False,
+        resolver: Resolver = system_resolver,
+        network: httpcore.AsyncNetworkBackend | None = None,
     ) -> None:
         self._settings = settings
         self._limit_bytes = settings.max_response_kb * 1024
-        self._client = httpx.AsyncClient(
+        self.resolver = resolver
+        limits = httpx.Limits(
+            max_connections=settings.concurrency,
+            max_keepalive_connections=settings.concurrency,
+        )
+
+        def client(private: bool) -> httpx.AsyncClient:
+            pinned = PinnedNetwork(allow_private=private, resolver=resolver, network=network)
+            return self._client_over(transport or _pinned_transport(limits, pinned))
+
+        self._open = client(True)
+        self._guarded = self._open if allow_private or transport else client(False)
+        self._overall = asyncio.Semaphore(settings.concurrency)
+        self._per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(settings.per_host_concurrency)
+        )
+
+    def _client_over(self, transport: httpx.AsyncBaseTransport) -> httpx.AsyncClient:
+        settings = self._settings
+        return httpx.AsyncClient(
             transport=transport,
             follow_redirects=True,
             max_redirects=5,
             timeout=httpx.Timeout(settings.timeout_seconds),
-            limits=httpx.Limits(
-                max_connections=settings.concurrency,
-                max_keepalive_connections=settings.concurrency,
-            ),
             headers={
                 "User-Agent": settings.user_agent,
                 "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, "
                 "text/xml;q=0.9, text/html;q=0.8, */*;q=0.5",
                 "Accept-Language": "ar, en;q=0.5",
             },
-        )
-        self._overall = asyncio.Semaphore(settings.concurrency)
-        self._per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(settings.per_host_concurrency)
         )
 
     async def __aenter__(self) -> Fetcher:
@@ -71,16 +104,25 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._client.aclose()
+        """Close the connection pools."""
+        await self._open.aclose()
+        if self._guarded is not self._open:
+            await self._guarded.aclose()
 
     async def fetch(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        allow_private: bool = False,
     ) -> FetchResult:
         """GET ``url`` and return the response; 304 comes back as a result, not an error.
 
         Raises ``FetchError`` for network errors, the deadline, HTTP 4xx/5xx (with the server's
-        Retry-After) and ``ResponseTooLarge`` when the body passes the limit.
+        Retry-After), ``ResponseTooLarge`` when the body passes the limit and
+        ``PrivateAddress`` when the host or a redirect's resolves to a non-public address
+        (``allow_private`` lets this one fetch, redirects included, reach it).
         """
         host = urlsplit(url).hostname
         if not host or urlsplit(url).scheme not in ("http", "https"):
@@ -94,7 +136,8 @@ class Fetcher:
             started = time.perf_counter()
             try:
                 async with asyncio.timeout(self._settings.timeout_seconds):
-                    return await self._get(url, headers, started)
+                    client = self._open if allow_private else self._guarded
+                    return await self._get(client, url, headers, started)
             except TimeoutError:
                 raise FetchError(
                     url, "timeout", f"no complete answer in {self._settings.timeout_seconds:g} s"
@@ -104,14 +147,18 @@ class Fetcher:
             except httpx.TooManyRedirects:
                 raise FetchError(url, "http", "too many redirects") from None
             except httpx.ConnectError as exc:
+                if (refused := _refusal(exc)) is not None:
+                    raise PrivateAddress(url, refused.host, refused.address) from None
                 raise FetchError(url, _connect_kind(exc), _short(exc)) from None
             except (httpx.TransportError, httpx.DecodingError) as exc:
                 raise FetchError(url, "other", _short(exc)) from None
             except (httpx.InvalidURL, UnicodeError, ValueError) as exc:  # bad port, bad IDNA
                 raise FetchError(url, "invalid_url", _short(exc)) from None
 
-    async def _get(self, url: str, headers: dict[str, str], started: float) -> FetchResult:
-        async with self._client.stream("GET", url, headers=headers) as response:
+    async def _get(
+        self, client: httpx.AsyncClient, url: str, headers: dict[str, str], started: float
+    ) -> FetchResult:
+        async with client.stream("GET", url, headers=headers) as response:
             if response.status_code >= 400:
                 raise FetchError(
                     url,
@@ -160,6 +207,34 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _pinned_transport(limits: httpx.Limits, network: PinnedNetwork) -> httpx.AsyncHTTPTransport:
+    """httpx's own transport over a connection pool that connects through ``network``.
+
+    httpx's transport takes no network backend, so its connection pool (all the transport
+    holds besides request and response mapping) is replaced by an equal one built with it.
+    """
+    ssl_context = httpx.create_ssl_context()
+    transport = httpx.AsyncHTTPTransport(verify=ssl_context, limits=limits)
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=ssl_context,
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=network,
+    )
+    return transport
+
+
+def _refusal(exc: BaseException) -> AddressRefused | None:
+    """The address refusal behind a connect error, if that is what it was."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, AddressRefused):
+            return cause
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _connect_kind(exc: httpx.ConnectError) -> str:

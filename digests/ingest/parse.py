@@ -16,10 +16,15 @@ Hostile documents (each case is covered end to end in ``tests/test_hostile.py``)
   resolved either; expat as used by feedparser does not fetch them anyway. A document in a
   multi-byte encoding (UTF-16/32: NUL bytes) that declares entities cannot be cut safely on
   bytes and raises ``ParseError``.
-* **Invalid UTF-8**: a document declared UTF-8 (by the HTTP charset or the XML prolog, and
-  neither names another encoding; XML's default counts) whose bytes are not valid UTF-8 has the bad
-  sequences replaced by U+FFFD, instead of feedparser's fallback to windows-1252 that would
-  turn every Arabic letter into mojibake. Recorded as ``"invalid UTF-8 bytes replaced"``.
+* **Undeclared windows-1256**: a document that declares no encoding at all (no HTTP charset,
+  no XML ``encoding``, no BOM) and is not UTF-8 is read as windows-1256 or ISO-8859-6 when
+  that gives Arabic text (``charset.legacy_arabic_encoding``). Recorded as
+  ``"no encoding declared; read as windows-1256"``.
+* **Invalid UTF-8**: otherwise, a document declared UTF-8 (by the HTTP charset or the XML
+  prolog, and neither names another encoding; XML's default counts) whose bytes are not valid
+  UTF-8 has the bad sequences replaced by U+FFFD, instead of feedparser's fallback to
+  windows-1252 that would turn every Arabic letter into mojibake. Recorded as
+  ``"invalid UTF-8 bytes replaced"``.
 * **At most ``MAX_ENTRIES`` (2,000) entries** are parsed: a larger document is cut, on
   bytes and before parsing, after the 2,000th ``<item>``/``<entry>`` in document order
   (feeds list newest first), keeping the document's tail so it stays well-formed. Measured:
@@ -27,11 +32,14 @@ Hostile documents (each case is covered end to end in ``tests/test_hostile.py``)
   would block every other feed for ~25 s; 2,000 cost ~0.5 s and are far more than any real
   feed carries. Recorded as
   ``"feed has more than 2000 entries; only the first 2000 were read"``.
+* **Entries need a word or a link**: an entry with no link whose title holds no word of two
+  letters or more (``a``, ``7 ..``) is debris of a broken document, not news, and is skipped.
+  Recorded as ``"2 entries with neither a title nor a link skipped"``.
 * **Display text**: titles (feed and entry), snippets and content are plain text: markup is
-  removed (``<script>``/``<style>`` with their content), entities decoded, and C0/C1
-  controls and bidi embeddings/overrides/isolates/marks removed (``bidi.clean``); titles
-  are one line. Text that a feed escaped to be shown literally (``&amp;lt;b&amp;gt;``)
-  stays literal text; renderers escape it.
+  removed (``<script>``/``<style>`` with their content), entities decoded, and terminal
+  escape sequences (whole), C0/C1 controls and bidi embeddings/overrides/isolates/marks
+  removed (``bidi.clean``); titles are one line. Text that a feed escaped to be shown
+  literally (``&amp;lt;b&amp;gt;``) stays literal text; renderers escape it.
 
 When several problems apply, they are joined with "; ".
 """
@@ -53,7 +61,9 @@ import lxml.html
 from lxml import etree
 
 from digests.errors import ParseError
+from digests.ingest.charset import legacy_arabic_encoding
 from digests.models import Entry, ParsedFeed
+from digests.text.arabic import normalise
 from digests.text.bidi import clean
 
 __all__ = ["MAX_ENTRIES", "html_to_text", "parse_feed"]
@@ -84,8 +94,8 @@ _BLOCK_TAGS = frozenset(
     ]
 )
 _SPACES = re.compile(r"[ \t\u00a0\u200b]+")
-# C0 controls other than tab/newline/CR, and DEL: never text, and lxml refuses them.
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A word: two letters in a row, any script (tashkeel and tatweel removed first by normalise).
+_A_WORD = re.compile(r"[^\W\d_]{2}")
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _ITEM_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s/>]")
@@ -118,10 +128,14 @@ def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
     )
     if parsed.bozo:
         problems.append(str(parsed.get("bozo_exception") or "malformed feed"))
-    problem = _short("; ".join(problems)) if problems else None
     if not parsed.entries and not parsed.feed.get("title") and not parsed.get("version"):
-        raise ParseError(url, f"not a feed: {problem or 'no channel or entries found'}")
+        found = _short("; ".join(problems)) if problems else "no channel or entries found"
+        raise ParseError(url, f"not a feed: {found}")
     entries = tuple(e for e in (_entry(raw) for raw in parsed.entries) if e is not None)
+    if skipped := len(parsed.entries) - len(entries):
+        noun = "entry" if skipped == 1 else "entries"
+        problems.append(f"{skipped} {noun} with neither a title nor a link skipped")
+    problem = _short("; ".join(problems)) if problems else None
     ttl = parsed.feed.get("ttl")
     ttl_seconds = int(ttl) * 60 if isinstance(ttl, str) and ttl.strip().isdigit() else None
     title = _one_line(parsed.feed.get("title") or "") or None
@@ -131,8 +145,8 @@ def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
 def _entry(raw: Any) -> Entry | None:
     link = (raw.get("link") or "").strip()
     title = _one_line(raw.get("title") or "")
-    if not link and not title:
-        return None
+    if not link and not _A_WORD.search(normalise(title)):
+        return None  # nothing a reader could recognise or open: debris of a broken document
     guid = (raw.get("id") or "").strip() or link
     if not guid:
         guid = "sha1:" + hashlib.sha1(title.encode()).hexdigest()
@@ -167,11 +181,14 @@ def html_to_text(fragment: str) -> str:
     """Plain text of an HTML fragment: block elements become line breaks, entities decoded.
 
     Lines are stripped and empty lines dropped, so the result is paragraphs separated by "\\n".
-    Text without markup is returned unescaped and tidied the same way.
+    Text without markup is returned unescaped and tidied the same way. Controls, terminal
+    escape sequences and bidi controls are removed first (``bidi.clean``: lxml refuses
+    controls, and an escape sequence must go whole); entities may bring more, so callers
+    ``clean`` the result too.
     """
     if not fragment:
         return ""
-    fragment = _CONTROLS.sub("", fragment)
+    fragment = clean(fragment)
     if "<" not in fragment:
         text = html.unescape(fragment)
     else:
@@ -239,17 +256,23 @@ def _doctype_end(body: bytes, index: int) -> int | None:
 
 
 def _repair_utf8(body: bytes, headers: Mapping[str, str] | None, problems: list[str]) -> bytes:
-    """Replace invalid bytes in a document whose effective encoding is UTF-8."""
+    """Replace invalid bytes in a document whose effective encoding is UTF-8; a document
+    that declares no encoding at all and is Arabic in windows-1256 or ISO-8859-6 is
+    transcoded to UTF-8 instead (``charset.legacy_arabic_encoding``)."""
     if body.startswith(_BOMS[1:]) or (body[:4].count(b"\x00") and not body.startswith(_BOMS[0])):
         return body  # UTF-16/32
     match = _PROLOG_ENCODING.match(body.removeprefix(_BOMS[0]))
-    declared = {_http_charset(headers) or "utf-8"}
-    declared.add(match.group(1).decode("ascii").lower() if match else "utf-8")
-    if not declared <= _UTF8_NAMES:
+    http = _http_charset(headers)
+    prolog = match.group(1).decode("ascii").lower() if match else None
+    if not {http or "utf-8", prolog or "utf-8"} <= _UTF8_NAMES:
         return body  # another encoding is declared somewhere: feedparser reconciles them
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
+        undeclared = http is None and prolog is None and not body.startswith(_BOMS[0])
+        if undeclared and (legacy := legacy_arabic_encoding(body)):
+            problems.append(f"no encoding declared; read as {legacy}")
+            return body.decode(legacy).encode("utf-8")
         problems.append("invalid UTF-8 bytes replaced")
         return body.decode("utf-8", "replace").encode("utf-8")
     return body

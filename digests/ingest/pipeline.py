@@ -5,6 +5,12 @@
     them (topics, story, related, search index) → record the outcome and the next check time
     on the feed.
 
+At most ``max_page_fetches_per_feed`` article pages are fetched for one feed in one poll, for
+its newest articles; the others keep the feed's text for good (a feed of thousands of entries
+costs one poll's worth of page fetches, once). Each batch logs one line per feed on its pages.
+Every fetch, pages included, gets the address check of ``fetch`` (a configured feed's
+``allow_private`` covers its pages too).
+
 Errors of one feed are recorded on that feed and never stop the others. Only new work reaches
 the later steps: the store decides what is new.
 """
@@ -14,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -145,7 +152,10 @@ class Pipeline:
             return PollOutcome(feed.id, feed.name, feed.url, "paused", None, 0, 0.0)
         try:
             result = await self._fetcher.fetch(
-                feed.url, etag=feed.etag, last_modified=feed.last_modified
+                feed.url,
+                etag=feed.etag,
+                last_modified=feed.last_modified,
+                allow_private=feed.allow_private,
             )
             now = self._clock()
             max_age = cache_max_age(result.headers)
@@ -173,7 +183,7 @@ class Pipeline:
                 now,
                 dedup_window=timedelta(hours=self._settings.dedup_window_hours),
             )
-            await self._complete_texts(new)
+            await self._complete_texts(new, private={feed.id} if feed.allow_private else ())
             await self._store.feeds.record_success(
                 feed.id,
                 self._clock(),
@@ -230,7 +240,10 @@ class Pipeline:
         can take count: younger ones may be in another instance's hands."""
         before = None if self._store.single_instance else self._clock() - _LEFT_BEHIND
         pending = await self._store.articles.missing_text(limit=limit, created_before=before)
-        await self._complete_texts([NewArticle(a, None) for a in pending])
+        if pending:
+            feeds = await self._store.feeds.all()
+            private = {f.id for f in feeds if f.allow_private}
+            await self._complete_texts([NewArticle(a, None) for a in pending], private=private)
         unenriched = await self._store.topics.to_enrich(limit=limit, created_before=before)
         await self._enrich(unenriched)
         return len(pending) + len(unenriched)
@@ -255,8 +268,31 @@ class Pipeline:
             await self._store.topics.index_rows(now - enricher.horizon, ids=unknown)
         )
 
-    async def _complete_texts(self, new: Sequence[NewArticle]) -> None:
-        texts = await asyncio.gather(*(self._text_of(item) for item in new))
+    async def _complete_texts(self, new: Sequence[NewArticle], *, private: Collection[int]) -> None:
+        """Give ``new`` articles their text (pages of the feeds in ``private`` may be on private
+        addresses), then enrich and summarise them."""
+        wanting = sorted(
+            (item for item in new if self._wants_page(item)),
+            key=lambda item: item.article.published_at,
+            reverse=True,
+        )
+        per_feed: Counter[int] = Counter()
+        fetched: set[int] = set()
+        for item in wanting:
+            if per_feed[item.article.feed_id] < self._settings.max_page_fetches_per_feed:
+                per_feed[item.article.feed_id] += 1
+                fetched.add(item.article.id)
+        texts = await asyncio.gather(
+            *(
+                self._text_of(
+                    item,
+                    page=item.article.id in fetched,
+                    allow_private=item.article.feed_id in private,
+                )
+                for item in new
+            )
+        )
+        self._log_pages(wanting, fetched, texts)
         await self._store.articles.set_texts(texts)
         by_id = {t.article_id: t.text for t in texts}
         completed = [replace(item.article, text=by_id[item.article.id]) for item in new]
@@ -290,26 +326,69 @@ class Pipeline:
         enrichments = [self._enricher.enrich(article) for article in ordered]
         await self._store.topics.save_enrichments(enrichments, self._clock())
 
-    async def _text_of(self, item: NewArticle) -> ArticleText:
-        """A new article's clean text: full feed content, else its page, else the snippet."""
+    def _full_content(self, item: NewArticle) -> str | None:
+        """The feed's own full text of ``item``, when it carries one long enough."""
+        content = item.content
+        return (
+            content if content and len(content) >= self._settings.full_content_min_chars else None
+        )
+
+    def _wants_page(self, item: NewArticle) -> bool:
+        """Whether ``item``'s text would come from its page (no full text in the feed)."""
+        return (
+            self._settings.fetch_pages
+            and self._full_content(item) is None
+            and item.article.url.startswith(("http://", "https://"))
+        )
+
+    async def _text_of(self, item: NewArticle, *, page: bool, allow_private: bool) -> ArticleText:
+        """A new article's clean text: full feed content, else its page (when ``page``), else
+        the snippet."""
         article = item.article
-        if item.content and len(item.content) >= self._settings.full_content_min_chars:
-            paragraphs = clean_paragraphs(item.content.split("\n"), article.title)
+        if (content := self._full_content(item)) is not None:
+            paragraphs = clean_paragraphs(content.split("\n"), article.title)
             return ArticleText(article.id, "\n\n".join(paragraphs), "feed")
         error = None
-        if self._settings.fetch_pages and article.url.startswith(("http://", "https://")):
+        if page:
             try:
-                page = await self._fetcher.fetch(article.url)
+                fetched = await self._fetcher.fetch(article.url, allow_private=allow_private)
                 extracted = extract_article(
-                    page.body, page.final_url, encoding=_charset(page.headers)
+                    fetched.body, fetched.final_url, encoding=_charset(fetched.headers)
                 )
                 return ArticleText(article.id, extracted.text, "page")
             except (FetchError, ExtractError, ValueError) as exc:
                 error = str(exc)
                 context = {"feed_id": article.feed_id, "article_id": article.id}
-                log.warning("article page unusable, keeping the snippet: %s", exc, extra=context)
+                log.debug("article page unusable, keeping the feed's text: %s", exc, extra=context)
+        elif self._wants_page(item):
+            error = "page not fetched: over poll.max_page_fetches_per_feed"
         paragraphs = clean_paragraphs((item.content or article.snippet).split("\n"), article.title)
         return ArticleText(article.id, "\n\n".join(paragraphs), "snippet", error)
+
+    def _log_pages(
+        self, wanting: Sequence[NewArticle], fetched: set[int], texts: Sequence[ArticleText]
+    ) -> None:
+        """One line per feed whose articles wanted their pages: read, unusable, not fetched."""
+        sources = {t.article_id: t.source for t in texts}
+        by_feed: dict[int, Counter[str]] = {}
+        for item in wanting:
+            article_id = item.article.id
+            if article_id not in fetched:
+                outcome = "skipped"
+            else:
+                outcome = "read" if sources[article_id] == "page" else "unusable"
+            by_feed.setdefault(item.article.feed_id, Counter())[outcome] += 1
+        cap = self._settings.max_page_fetches_per_feed
+        for feed_id, counts in by_feed.items():
+            log.info(
+                "article pages: %d read, %d unusable, %d not fetched "
+                "(over poll.max_page_fetches_per_feed = %d); those keep the feed's text",
+                counts["read"],
+                counts["unusable"],
+                counts["skipped"],
+                cap,
+                extra={"feed_id": feed_id},
+            )
 
     def _outcome(
         self,

@@ -84,6 +84,15 @@ class PollSettings:
             description="Feed content at least this long counts as the full text (no page fetch).",
         ),
     ] = 600
+    max_page_fetches_per_feed: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=10_000,
+            description="Most article pages fetched for one feed in one poll, newest articles "
+            "first; the others keep the feed's own text and their pages are never fetched.",
+        ),
+    ] = 30
     dedup_window_hours: Annotated[
         int,
         Field(
@@ -110,3 +119,11 @@ class FeedSettings:
         str, Field(min_length=1, max_length=100, description="Source name shown in digests.")
     ]
     paused: Annotated[bool, Field(description="Keep the feed but do not poll it.")] = False
+    allow_private: Annotated[
+        bool,
+        Field(
+            description="Let this feed and its article pages be fetched from private, loopback "
+            "or link-local addresses (an intranet source), whatever "
+            "admin.allow_private_feed_urls says."
+        ),
+    ] = False

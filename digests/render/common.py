@@ -1,7 +1,8 @@
 """What the three renderers (text, Telegram, Slack) share: the digest made ready for display.
 
 Pure: a ``Digest`` and display settings in, plain strings and small frozen records out; no
-I/O, no clock (times come from the digest, converted to the destination's time zone).
+I/O, no clock (times come from the digest, converted to the destination's time zone; an
+item's age is counted from the digest's ``created_at``, the composer's injected clock).
 
 ``prepare`` does everything that is the same on every surface, so the surfaces cannot drift:
 
@@ -19,7 +20,8 @@ I/O, no clock (times come from the digest, converted to the destination's time z
   ``MAX_RELATED`` related stories and ``MAX_TOPICS`` topics. With these bounds every part of
   an item except its summary is small enough that shortening the summary always makes the
   item fit a Telegram message or a Slack section.
-* **wording**: the heading, the overview line, "أيضاً في: …", "ذات صلة: …" and hashtags, as
+* **wording**: the heading, the overview line, each item's age («منذ ساعتين», «أمس 18:40»,
+  «3 ديسمبر 2024»: ``i18n.format_age``), "أيضاً في: …", "ذات صلة: …" and hashtags, as
   ``Span`` sequences (text, optional link) that each renderer marks up in its own syntax.
 * **bidi**: ``line_is_rtl`` and ``isolated_text`` decide, per line, which isolates the chat
   renderers add around each span (the text renderer adds none).
@@ -32,13 +34,21 @@ the caller says what fits (characters, UTF-16 units of the rendered markup …).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from digests.compose.i18n import Language, direction, format_datetime, plural_items, t
+from digests.compose.i18n import (
+    Language,
+    direction,
+    format_age,
+    format_datetime,
+    plural_items,
+    t,
+)
 from digests.compose.reply import Span
 from digests.models import Digest, DigestItem, Link, TopicRef
 from digests.text.arabic import split_sentences
@@ -59,6 +69,7 @@ __all__ = [
     "DisplayLink",
     "also_reported_spans",
     "clip",
+    "digest_heading",
     "hashtag",
     "isolated_text",
     "line_is_rtl",
@@ -105,7 +116,7 @@ class DisplayItem:
     title: str
     url: str | None
     source: str
-    time: str
+    time: str  # how old the story is when the digest is composed (``i18n.format_age``)
     summary: str
     also_reported_by: tuple[DisplayLink, ...]
     more_reporters: int
@@ -125,9 +136,8 @@ class DisplayDigest:
 def prepare(digest: Digest, *, language: Language, timezone: str) -> DisplayDigest:
     """``digest`` made ready for display in ``language`` with times in ``timezone``."""
     zone = ZoneInfo(timezone)
-    created = format_datetime(_local(digest.created_at, zone), language)
-    kind = {"breaking": "breaking_title", "alert": "alert_title"}.get(digest.kind, "digest_title")
-    heading = f"{t(kind, language)} — {created}"
+    now = _local(digest.created_at, zone)
+    heading = digest_heading(digest.kind, digest.created_at, language=language, timezone=timezone)
     any_topic = any(section.topic is not None for section in digest.sections if section.items)
     items: list[DisplayItem] = []
     for section in digest.sections:
@@ -137,7 +147,8 @@ def prepare(digest: Digest, *, language: Language, timezone: str) -> DisplayDige
             title = t("other_news", language) if any_topic else None
         for index, item in enumerate(section.items):
             heading_here = section_heading(title) if index == 0 and title else None
-            items.append(_display_item(item, len(items) + 1, heading_here, language, zone))
+            number = len(items) + 1
+            items.append(_display_item(item, number, heading_here, language, zone, now))
     note = _one_line(digest.note, 400)
     if not items:
         return DisplayDigest(heading=heading, overview=note or None, items=())
@@ -150,8 +161,22 @@ def prepare(digest: Digest, *, language: Language, timezone: str) -> DisplayDige
     return DisplayDigest(heading=heading, overview=overview, items=tuple(items))
 
 
+def digest_heading(kind: str, created_at: datetime, *, language: Language, timezone: str) -> str:
+    """A digest's heading: its kind and when it was composed, in ``timezone``, e.g. «موجز
+    الأخبار — الأحد 29 نوفمبر 2026، 20:00» (``kind``: digest, breaking or alert)."""
+    key = {"breaking": "breaking_title", "alert": "alert_title"}.get(kind, "digest_title")
+    return (
+        f"{t(key, language)} — {format_datetime(_local(created_at, ZoneInfo(timezone)), language)}"
+    )
+
+
 def _display_item(
-    item: DigestItem, number: int, section: str | None, language: Language, zone: ZoneInfo
+    item: DigestItem,
+    number: int,
+    section: str | None,
+    language: Language,
+    zone: ZoneInfo,
+    now: datetime,
 ) -> DisplayItem:
     title = _one_line(item.title, MAX_TITLE_CHARS) or t("untitled", language)
     summary = _paragraphs(item.summary)
@@ -165,7 +190,7 @@ def _display_item(
         title=title,
         url=safe_url(item.url),
         source=_one_line(item.source, MAX_SOURCE_CHARS) or t("unknown_source", language),
-        time=f"{_local(item.published_at, zone):%H:%M}",
+        time=format_age(_local(item.published_at, zone), now, language),
         summary="" if summary == title else summary,
         also_reported_by=also[:MAX_ALSO_REPORTED],
         more_reporters=max(0, len(also) - MAX_ALSO_REPORTED),
@@ -210,12 +235,31 @@ def section_heading(name: str) -> str:
 
 
 def hashtag(name: str) -> str:
-    """A topic as a tag: ``#`` and its name with spaces as ``_`` («#الطاقة_المتجددة»)."""
-    return "#" + "_".join(name.split())
+    """A topic as a tag that every surface reads as one hashtag: ``#`` and the name's words
+    joined by ``_`` («#الطاقة_المتجددة»).
+
+    A tag holds only what Telegram takes into a hashtag (letters, decimal digits, ``_``,
+    ZWNJ): combining marks such as tashkeel are left out («عُمان» → «#عمان») and any other
+    character (punctuation, symbols, emoji) parts words like a space («Islamic State (ISIS)»
+    → «#Islamic_State_ISIS»), so each ``_`` stands between two letters or digits, where Slack
+    does not take it for a style marker. A name without a letter cannot be a hashtag: it is
+    shown as it is.
+    """
+    kept = []
+    for char in name:
+        kind = unicodedata.category(char)
+        if kind[0] == "L" or kind == "Nd" or char == "\u200c":
+            kept.append(char)
+        elif kind[0] != "M":
+            kept.append(" ")
+    words = "".join(kept).split()
+    if not any(unicodedata.category(char)[0] == "L" for word in words for char in word):
+        return " ".join(name.split())
+    return "#" + "_".join(words)
 
 
 def source_spans(item: DisplayItem) -> list[Span]:
-    """«— المصدر · 14:30»."""
+    """«— المصدر · منذ ساعتين» (the item's age, ``DisplayItem.time``)."""
     return [Span("— "), Span(item.source), Span(f" · {item.time}")]
 
 

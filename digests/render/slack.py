@@ -27,12 +27,16 @@ Slack's "characters", so a rendering within them is within Slack's):
   front, so a headline cannot restyle the message or open a quote. Every mrkdwn object is
   ``verbatim``: Slack does not turn bare URLs, ``#channel`` or ``@here`` in a headline into
   links or mentions. Links are ``<url|text>``: ``|`` in the text becomes ``¦``; in the URL,
-  ``&`` is escaped and ``| < >`` percent-encoded.
+  ``&`` is escaped and ``| < >`` percent-encoded. Command replies (``render_reply``, and
+  ``reply_text`` for a message's notification text) go through the same escaper and link
+  builder, without isolates.
 * **Bidi**: the same isolates as on Telegram (Latin runs and numbers in right-to-left lines
   wrapped in FSI … PDI, hashtags whole). Slack lays out Arabic paragraphs right to left by
   itself, but the order of Latin and digit runs inside them is still decided by the bidi
   algorithm; isolates are invisible and harmless where not needed, and the two chat
   surfaces stay identical in content.
+* **Archive**: with ``archive_url`` (the digest's page in the web archive), the overview
+  line gets a second element, the link «افتح الموجز في المتصفح» (an http(s) URL only).
 * **Buttons**: for at most the first ``TOPIC_BUTTONS`` (2) topics of an item, «تابع <topic>»
   (``action_id`` ``follow_topic:<n>.<k>``) and «المزيد عن <topic>» (``topic_more:<n>.<k>``),
   ``n`` the item number and ``k`` the topic's position (1-based): unique within a message
@@ -46,6 +50,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 from digests.compose.i18n import Language, plural_items, t
@@ -83,6 +88,7 @@ __all__ = [
     "command",
     "render_reply",
     "render_slack",
+    "reply_text",
 ]
 
 SLASH_COMMAND = "/news"
@@ -104,6 +110,7 @@ _LOOKALIKES = {"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"}
 # A style marker Slack could read as one: not between two letters or digits (any script).
 _MARKER = re.compile(r"(?<![^\W_])[*_~`]|[*_~`](?![^\W_])")
 _SOFT_HYPHEN = "\u00ad"
+_QUOTE = re.compile(r"^&gt;", re.MULTILINE)
 
 Block = dict[str, Any]
 
@@ -117,7 +124,12 @@ class SlackMessage:
 
 
 def render_slack(
-    digest: Digest, *, language: Language, timezone: str, threads: bool = False
+    digest: Digest,
+    *,
+    language: Language,
+    timezone: str,
+    threads: bool = False,
+    archive_url: str | None = None,
 ) -> list[SlackMessage]:
     """The digest as one or more Block Kit messages, split only between items.
 
@@ -137,7 +149,12 @@ def render_slack(
         no_news = _section("no-news", _mrkdwn([Span(t("no_news", language))], language))
         fallback = _mrkdwn([Span(f"{shown.heading} · {t('no_news', language)}")], language)
         return [SlackMessage(text=fallback, blocks=(header, no_news))]
-    overview = _context("overview", [_mrkdwn([Span(shown.overview)], language)])
+    overview_elements = [_mrkdwn([Span(shown.overview)], language)]
+    if archive_url and _href(archive_url):
+        overview_elements.append(
+            _mrkdwn([Span(t("open_archive", language), archive_url)], language)
+        )
+    overview = _context("overview", overview_elements)
     pages: list[list[Block]] = [[header, overview]]
     for item in shown.items:
         blocks = _item_blocks(item, language)
@@ -264,21 +281,19 @@ def command(name: str) -> str:
 
 
 def render_reply(reply: Reply) -> list[Block]:
-    """A command reply as Block Kit: a section per paragraph (mrkdwn, escaped like a digest),
-    then its buttons (``action_id`` ``press:<n>``, ``value`` the button's data)."""
+    """A command reply as Block Kit: a ``verbatim`` section per paragraph, marked up as a
+    digest line is (``_line``: the one escaper and link builder; no isolates), then its
+    buttons (``action_id`` ``press:<n>``, ``value`` the button's data)."""
     blocks: list[Block] = []
     for paragraph in reply.paragraphs:
-        parts = []
-        for span in paragraph:
-            text = _escape(span.text)
-            href = _href(span.url if span.url and safe_url(span.url) else None)
-            if href:
-                text = f"<{href}|{text.replace('|', '¦')}>"
-            if span.bold and text.strip():
-                text = f"*{text}*"
-            parts.append(text)
-        text = "".join(parts).strip() or ELLIPSIS
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:MAX_TEXT]}})
+        spans = [Span(clean(span.text), span.url, span.bold) for span in paragraph]
+        text = _line(spans).strip() or ELLIPSIS
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": _no_quote(text)[:MAX_TEXT], "verbatim": True},
+            }
+        )
     number = 0
     for row in reply.buttons:
         elements = []
@@ -297,21 +312,59 @@ def render_reply(reply: Reply) -> list[Block]:
     return blocks[:MAX_BLOCKS]
 
 
+def reply_text(reply: Reply) -> str:
+    """The reply's paragraphs as the message's ``text`` (what notifications show), escaped
+    like its blocks, at most ``MAX_TEXT``; «…» when it has none."""
+    text = clean(reply.text).strip()
+    fitted = shorten(text, lambda cut: utf16_len(_no_quote(_escape(cut))) <= MAX_TEXT)
+    return _no_quote(_escape(fitted)) or ELLIPSIS
+
+
 # --------------------------------------------------------------------------- mrkdwn
 
 
 def _mrkdwn(spans: Sequence[Span], language: Language, *, bold: bool = False) -> str:
-    """A line of spans as mrkdwn: escaped, isolated, links as ``<url|text>``."""
+    """A line of spans as mrkdwn: isolated, then marked up by ``_line``."""
     rtl = line_is_rtl(spans, language)
+    isolated = [Span(isolated_text(span, rtl), span.url, span.bold) for span in spans]
+    return _no_quote(_line(isolated, bold=bold))
+
+
+def _line(spans: Sequence[Span], *, bold: bool = False) -> str:
+    """Spans as mrkdwn, the one way: text escaped (``_escape``), links as ``<url|text>``
+    (``_href``; ``|`` in the text shown as ``¦``), bold spans (or the whole line) in ``*``.
+
+    Neighbouring spans with the same link are one link, and its text is plain (Slack does
+    not style inside a link reliably): a link with a bold span in it is bold as a whole,
+    ``*<url|text>*``. Neighbouring bold pieces share one pair of ``*`` (``*a**b*`` would show
+    its asterisks), with the spaces at their ends outside it.
+    """
+    pieces: list[tuple[str, bool]] = []  # (mrkdwn, bold)
+    for href, linked in groupby(spans, key=lambda span: _href(span.url)):
+        group = list(linked)
+        if href:
+            text = _escape("".join(span.text for span in group)).replace("|", "¦")
+            pieces.append((f"<{href}|{text}>", any(span.bold for span in group)))
+        else:
+            pieces += [
+                (_escape("".join(span.text for span in run)), strong)
+                for strong, run in groupby(group, key=lambda span: span.bold)
+            ]
     parts: list[str] = []
-    for span in spans:
-        text = _escape(isolated_text(span, rtl))
-        href = _href(span.url)
-        parts.append(f"<{href}|{text.replace('|', '¦')}>" if href else text)
+    for strong, run in groupby(pieces, key=lambda piece: piece[1]):
+        text = "".join(markup for markup, _ in run)
+        core = text.strip()
+        if strong and core and not bold:
+            start = text.index(core)
+            text = f"{text[:start]}*{core}*{text[start + len(core) :]}"
+        parts.append(text)
     line = "".join(parts)
-    if bold:
-        line = f"*{line}*"
-    return _SOFT_HYPHEN + line if line.startswith("&gt;") else line
+    return f"*{line}*" if bold else line
+
+
+def _no_quote(text: str) -> str:
+    """A soft hyphen in front of every line that starts with ``>``, so none opens a quote."""
+    return _QUOTE.sub(_SOFT_HYPHEN + "&gt;", text)
 
 
 def _plain_line(text: str, language: Language) -> str:
@@ -326,6 +379,9 @@ def _escape(text: str) -> str:
 
 
 def _href(url: str | None) -> str | None:
+    """``url`` as the target of a ``<url|text>`` link; None when it is not a safe http(s) URL
+    (``safe_url``) or would be longer than ``MAX_HREF_UNITS`` escaped."""
+    url = safe_url(url) if url is not None else None
     if url is None:
         return None
     href = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")

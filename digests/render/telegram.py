@@ -23,6 +23,8 @@ Contract of ``render_telegram``:
   (``render.common.shorten``); the cut is made on the text before escaping, so a tag or an
   entity is never cut. Everything else in an item is bounded by ``render.common``, so that
   shortening the summary always suffices.
+* **Archive**: with ``archive_url`` (the digest's page in the web archive), a link line
+  «افتح الموجز في المتصفح» follows the overview on the first message (an http(s) URL only).
 * **Topics**: with ``bot_username``, each topic tag is a deep link
   ``https://t.me/<bot_username>?start=<payload>`` that the bot's ``/start`` handler reads
   back with ``parse_topic_payload``; without it, tags are plain text (Telegram makes
@@ -42,6 +44,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Literal
 
 from digests.compose.i18n import Language, t
@@ -56,6 +59,7 @@ from digests.render.common import (
     line_is_rtl,
     prepare,
     related_spans,
+    safe_url,
     shorten,
     source_spans,
     utf16_len,
@@ -96,7 +100,12 @@ class TelegramMessage:
 
 
 def render_telegram(
-    digest: Digest, *, language: Language, timezone: str, bot_username: str | None = None
+    digest: Digest,
+    *,
+    language: Language,
+    timezone: str,
+    bot_username: str | None = None,
+    archive_url: str | None = None,
 ) -> list[TelegramMessage]:
     """The digest as one or more HTML messages, split only between items (see module doc)."""
     bot = _bot_username(bot_username)
@@ -105,6 +114,9 @@ def render_telegram(
     if shown.overview is None:
         return [TelegramMessage(heading + "\n" + _line([Span(t("no_news", language))], language))]
     messages = [heading + "\n" + _line([Span(shown.overview)], language)]
+    archive = safe_url(archive_url) if archive_url else None
+    if archive:
+        messages[0] += "\n" + _line([Span(t("open_archive", language), archive)], language)
     for index, item in enumerate(shown.items):
         if index == 0:  # shares the first message with the heading
             room = MAX_MESSAGE_UNITS - _units(messages[0] + _SEP)
@@ -179,19 +191,33 @@ def command(name: str) -> str:
 
 def render_reply(reply: Reply) -> str:
     """A command reply's paragraphs as Telegram HTML: every span cleaned, isolated and
-    escaped, bold and links marked up (links only to http(s) URLs)."""
+    escaped, bold and links marked up (links only to http(s) URLs).
+
+    Neighbouring spans with the same link are one link, and neighbouring bold spans one
+    ``<b>``: a search result's headline is one link with its marked words inside it.
+    """
     paragraphs = []
     for paragraph in reply.paragraphs:
         parts = []
-        for span in paragraph:
-            text = html.escape(isolate_ltr_runs(clean(span.text)), quote=False)
-            if span.bold:
-                text = f"<b>{text}</b>"
-            if span.url and span.url.startswith(("http://", "https://")):
-                text = f'<a href="{html.escape(span.url, quote=True)}">{text}</a>'
+        for url, linked in groupby(paragraph, key=lambda span: _reply_link(span.url)):
+            text = "".join(
+                _reply_run("".join(span.text for span in run), bold)
+                for bold, run in groupby(linked, key=lambda span: span.bold)
+            )
+            if url:
+                text = f'<a href="{html.escape(url, quote=True)}">{text}</a>'
             parts.append(text)
         paragraphs.append("".join(parts))
     return _SEP.join(paragraphs) or ELLIPSIS
+
+
+def _reply_link(url: str | None) -> str | None:
+    return url if url and url.startswith(("http://", "https://")) else None
+
+
+def _reply_run(text: str, bold: bool) -> str:
+    escaped = html.escape(isolate_ltr_runs(clean(text)), quote=False)
+    return f"<b>{escaped}</b>" if bold else escaped
 
 
 def reply_keyboard(reply: Reply) -> list[list[tuple[str, str]]]:

@@ -9,8 +9,10 @@ migrations) and holds a repository for each aggregate, each in a module of its o
     search         the full-text index and search as users see it    (store.search)
     meta           small named values: the search index's version     (store.meta)
     outbox         message parts waiting for or past delivery        (store.outbox)
+    stopped        destinations a platform refused for good          (store.stopped)
     subscriptions  chat users and the topics they follow             (store.subscriptions)
     alerts         subscribers' keyword alerts                        (store.alerts)
+    archive        digests as posted, and the web pages' reads          (store.archive)
 
 Instances and leadership of several processes sharing PostgreSQL are in ``store.instances``
 (built by the service with its own timings). The tables are in ``store.schema``.
@@ -23,12 +25,14 @@ import contextlib
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from digests.store.alerts import Alerts
+from digests.store.archive import Archive
 from digests.store.articles import Articles
 from digests.store.database import Database
 from digests.store.feeds import Feeds
 from digests.store.meta import Meta
 from digests.store.outbox import Outbox
 from digests.store.search import REINDEX_BATCH, Reindexed, Search
+from digests.store.stopped import StoppedDestinations
 from digests.store.subscriptions import Subscriptions
 from digests.store.topics import Topics
 from digests.text.enrich import keyphrase_identity
@@ -47,9 +51,11 @@ class Store:
         self.topics = Topics(db)
         self.search = Search(db)
         self.outbox = Outbox(db)
+        self.stopped = StoppedDestinations(db)
         self.subscriptions = Subscriptions(db)
         self.meta = Meta(db)
         self.alerts = Alerts(db)
+        self.archive = Archive(db)
 
     @classmethod
     async def open(cls, url: str) -> Store:

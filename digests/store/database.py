@@ -8,6 +8,11 @@ Alembic migrations in ``digests/store/migrations`` when the database opens.
 SQLite has one writer, so every write goes through ``Database.write()``, which holds one
 ``asyncio.Lock`` on SQLite (none on PostgreSQL, where row locks and ``SKIP LOCKED`` serialise
 what must be serialised). Reads use ``engine.connect()`` and run concurrently under WAL.
+
+Migrations only add (tables, columns with defaults, indexes): a release keeps working on a
+schema a newer release migrated, so instances of two consecutive releases run side by side
+during a rolling upgrade. Opening a database whose schema is newer than this release knows
+therefore leaves it as it is (with a warning) instead of failing.
 """
 
 from __future__ import annotations
@@ -17,13 +22,18 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -35,17 +45,31 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MIGRATION_LOCK",
+    "POOL_OVERFLOW",
+    "POOL_SIZE",
     "SYNC_LOCK",
     "Database",
+    "Migration",
     "advisory_key",
+    "database_now",
     "from_row",
     "insert_ignore",
+    "migrate",
+    "schema_head",
     "serialise",
     "sqlite_url",
     "update_rows",
 ]
 
+log = logging.getLogger(__name__)
+
 _MIGRATIONS = Path(__file__).with_name("migrations")
+
+# PostgreSQL connections of one instance (docs/deployment.md, "Sizing"): the pool keeps up to
+# POOL_SIZE open and opens up to POOL_OVERFLOW more under load; a leader lock, while held,
+# keeps one of them checked out.
+POOL_SIZE = 5
+POOL_OVERFLOW = 10
 
 
 def advisory_key(name: str) -> int:
@@ -66,28 +90,55 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Migration:
+    """The schema's version (its newest migration) before and after opening the database:
+    ``before`` is None for a database without a schema; ``newer`` when a newer release had
+    migrated it (left as it was: ``before == after``)."""
+
+    before: str | None
+    after: str | None
+    newer: bool = False
+
+
 class Database:
     """An engine with SQLite's single write path; create with ``await Database.open(url)``."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, migration: Migration | None = None) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._write_lock = asyncio.Lock()
+        self.migration = migration or Migration(None, None)
+        """What opening did to the schema."""
 
     @classmethod
-    async def open(cls, url: str) -> Database:
-        """Connect to ``url``, create the SQLite file's folder if needed, apply migrations."""
+    async def open(cls, url: str, *, revision: str = "heads") -> Database:
+        """Connect to ``url``, create the SQLite file's folder if needed, apply the migrations
+        up to ``revision`` (all of them by default; one instance at a time). A schema newer than
+        this release knows is left as it is, with a warning (see the module docstring)."""
         if url.startswith("sqlite"):
             path = url.split(":///", 1)[-1]
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url)
+        pool = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+        engine = create_async_engine(url, **({} if url.startswith("sqlite") else pool))
         if engine.dialect.name == "sqlite":
             sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        async with engine.begin() as conn:
-            await serialise(conn, MIGRATION_LOCK)  # instances starting together
-            await conn.run_sync(_upgrade)
-        return cls(engine)
+        try:
+            async with engine.begin() as conn:
+                await serialise(conn, MIGRATION_LOCK)  # instances starting together
+                migration = await conn.run_sync(_upgrade, revision)
+        except BaseException:
+            await engine.dispose()
+            raise
+        if migration.newer:
+            log.warning(
+                "the database schema is at %s, newer than this release's %s: running on it "
+                "(migrations only add; see the rolling upgrade rule in docs/deployment.md)",
+                migration.before,
+                schema_head(),
+            )
+        return cls(engine, migration)
 
     @property
     def single_instance(self) -> bool:
@@ -118,6 +169,19 @@ async def serialise(conn: AsyncConnection, key: int) -> None:
     writer already)."""
     if conn.dialect.name == "postgresql":
         await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+
+
+async def database_now(conn: AsyncConnection) -> datetime:
+    """The database's own clock (aware UTC): what leases and heartbeats are set and compared
+    with, so instances whose clocks disagree still agree on who holds what. PostgreSQL:
+    ``now()``, the time its transaction began; SQLite: the clock of its host, read by SQLite,
+    to the millisecond."""
+    if conn.dialect.name == "postgresql":
+        value = await conn.scalar(sa.select(sa.func.now()))
+        assert isinstance(value, datetime)
+        return value.astimezone(UTC)
+    text = await conn.scalar(sa.text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"))
+    return datetime.fromisoformat(str(text)).replace(tzinfo=UTC)
 
 
 def insert_ignore(conn: AsyncConnection, table: sa.Table) -> Any:
@@ -156,11 +220,39 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
-def _upgrade(connection: Connection) -> None:
+async def migrate(url: str, *, revision: str = "heads") -> Migration:
+    """Bring the schema at ``url`` to ``revision`` (this release's newest by default) and say
+    what was done; idempotent. ``newsdigest migrate`` is this; every start does it too."""
+    db = await Database.open(url, revision=revision)
+    await db.close()
+    return db.migration
+
+
+@functools.cache
+def schema_head() -> str:
+    """The newest schema version this release knows (its last migration)."""
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _config(connection: Connection | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.attributes["connection"] = connection
-    command.upgrade(config, "heads")
+    return config
+
+
+def _upgrade(connection: Connection, revision: str) -> Migration:
+    config = _config(connection)
+    before = MigrationContext.configure(connection).get_current_revision()
+    if before is not None:
+        try:
+            ScriptDirectory.from_config(config).get_revision(before)
+        except CommandError:  # not one of ours: a newer release migrated this database
+            return Migration(before, before, newer=True)
+    command.upgrade(config, revision)
+    return Migration(before, MigrationContext.configure(connection).get_current_revision())
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

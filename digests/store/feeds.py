@@ -50,9 +50,9 @@ class Feeds:
     async def sync_config(self, configured: Sequence[FeedSettings], now: datetime) -> None:
         """Make the stored feeds match the configuration file.
 
-        New feeds are added (due at once); names and paused flags follow the file; feeds that
-        came from the file and are no longer in it are paused, never deleted (their articles
-        stay). Feeds added by admins are left alone.
+        New feeds are added (due at once); names, paused and allow_private flags follow the
+        file; feeds that came from the file and are no longer in it are paused, never deleted
+        (their articles stay). Feeds added by admins are left alone.
         """
         wanted = {f.url: f for f in configured}
         async with self._db.write() as conn:
@@ -68,7 +68,9 @@ class Feeds:
                     await conn.execute(
                         feeds.update()
                         .where(feeds.c.id == known[url])
-                        .values(name=spec.name, paused=spec.paused)
+                        .values(
+                            name=spec.name, paused=spec.paused, allow_private=spec.allow_private
+                        )
                     )
                 else:
                     await conn.execute(
@@ -78,6 +80,7 @@ class Feeds:
                             name=spec.name,
                             origin="config",
                             paused=spec.paused,
+                            allow_private=spec.allow_private,
                             error_count=0,
                             created_at=now,
                         )

@@ -16,6 +16,7 @@ counts one instance.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -25,7 +26,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from digests.store.database import Database, advisory_key
+from digests.store.database import Database, advisory_key, database_now
 from digests.store.schema import instances
 
 __all__ = ["Instances", "LeaderLock"]
@@ -38,6 +39,8 @@ class Instances:
 
     An instance is live when its heartbeat is younger than ``live_for``; rows older than ten
     times that are deleted by whoever beats next (a killed instance leaves its row behind).
+    Heartbeats are stamped and compared on the database's clock (``database_now``), so
+    instances whose clocks disagree still count each other right.
     """
 
     def __init__(self, db: Database, *, live_for: timedelta) -> None:
@@ -46,13 +49,14 @@ class Instances:
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:64]
         self._started: datetime | None = None
 
-    async def heartbeat(self, now: datetime) -> int:
-        """Record that this instance is alive at ``now``; return how many instances are."""
+    async def heartbeat(self) -> int:
+        """Record that this instance is alive now; return how many instances are."""
         if self._db.single_instance:
             return 1
-        if self._started is None:
-            self._started = now
         async with self._db.write() as conn:
+            now = await database_now(conn)
+            if self._started is None:
+                self._started = now
             await conn.execute(
                 sa.delete(instances).where(instances.c.seen_at < now - 10 * self._live_for)
             )
@@ -88,9 +92,10 @@ class LeaderLock:
     """Leadership of one role (``name``), held as a PostgreSQL session advisory lock.
 
     ``acquire`` tries once and never waits; ``check`` confirms the lock is still held (its
-    connection is alive) and gives it up otherwise; ``release`` lets it go. The lock lives on a
-    connection checked out for as long as it is held, in autocommit mode, so no transaction
-    stays open. On SQLite every call succeeds: the process is the only instance.
+    connection is alive) and gives it up otherwise; ``alive`` asks the same but keeps the lock
+    either way, for a holder that must wind down its work before ``release`` lets it go. The
+    lock lives on a connection checked out for as long as it is held, in autocommit mode, so no
+    transaction stays open. On SQLite every call succeeds: the process is the only instance.
     """
 
     def __init__(self, db: Database, name: str) -> None:
@@ -126,6 +131,15 @@ class LeaderLock:
         """True while the lock is held; if its connection has failed, or does not answer
         ``within`` seconds (the server may already have dropped the session and let
         another instance lead), forget it and False."""
+        if await self.alive(within=within):
+            return True
+        await self._drop()
+        return False
+
+    async def alive(self, *, within: float = 5.0) -> bool:
+        """True while the lock's connection answers within ``within`` seconds; else False,
+        with the lock kept (to ``release`` once its holder has stopped what it leads: the server
+        may still hold it for this process, and then nobody takes over before that)."""
         if self._db.single_instance:
             return True
         if self._conn is None:
@@ -133,8 +147,7 @@ class LeaderLock:
         try:
             await asyncio.wait_for(self._conn.execute(sa.text("SELECT 1")), within)
         except Exception as exc:
-            log.warning("lost the %s lock with its connection: %r", self.name, exc)
-            await self._drop()
+            log.warning("the %s lock's connection does not answer: %r", self.name, exc)
             return False
         return True
 
@@ -145,17 +158,22 @@ class LeaderLock:
             return True
         return await self.acquire()
 
-    async def release(self) -> None:
-        """Give the lock up (no-op when not held)."""
-        if self._conn is None:
+    async def release(self, *, within: float = 5.0) -> None:
+        """Give the lock up (no-op when not held); a connection that does not answer within
+        ``within`` seconds is dropped instead (the server frees the lock with its session)."""
+        conn, self._conn = self._conn, None
+        if conn is None:
             return
         try:
-            await self._conn.scalar(sa.select(sa.func.pg_advisory_unlock(self._key)))
-            await self._conn.close()
-        except Exception:
-            await self._drop()  # closing the session releases the lock anyway
-        finally:
-            self._conn = None
+            await asyncio.wait_for(
+                conn.scalar(sa.select(sa.func.pg_advisory_unlock(self._key))), within
+            )
+            await asyncio.wait_for(conn.close(), within)
+        except BaseException as exc:  # cancelled too: never keep a connection that may hold it
+            with contextlib.suppress(Exception):  # closing the session releases the lock anyway
+                await asyncio.shield(conn.invalidate())
+            if not isinstance(exc, Exception):
+                raise
 
     async def _drop(self) -> None:
         conn, self._conn = self._conn, None

@@ -18,17 +18,20 @@ Contract:
   claimable again. On PostgreSQL the rows are locked ``FOR UPDATE SKIP LOCKED``, so instances
   sharing the database never claim the same part; on SQLite the store's write lock serialises
   claims.
+- Leases run on the database's clock (``database_now``), never a claimer's (whose ``now`` only
+  decides which parts are due). A lease's end is its holder's proof of ownership: ``renew``
+  and ``give_back`` act only on parts whose lease end is still the one their holder was given.
+  Senders keep leases short and renew them while sending, so a dead sender's part is taken
+  over within one lease.
 - The claimer ends the lease with one of: ``mark_sent`` (the platform accepted it), ``retry``
   (transient error: pending again from ``not_before``, one more attempt counted), ``postpone``
   (no error, e.g. the rate limiter said wait) or ``fail`` (permanent; the caller deactivates the
   destination and may ``drop_destination`` its remaining parts). These return False when the
   part was no longer ``sending`` (the lease had expired and another claimer took over).
 
-Delivery is at-least-once, never at-most-once. Chat platforms take no idempotency key, so a
-crash after the platform accepted a part and before ``mark_sent`` committed sends that one part
-again once its lease expires. Senders keep that window small: call ``mark_sent`` straight after
-the platform answers (nothing awaited in between), and choose a lease longer than the send
-timeout plus any rate-limit wait, so that a slow but live sender is never overtaken.
+Delivery is at-least-once: chat platforms take no idempotency key, so a crash between the
+platform's answer and ``mark_sent`` sends that one part again after its lease; senders call
+``mark_sent`` straight after the answer to keep that window small.
 
 Statuses: ``pending`` → ``sending`` → ``sent`` | ``failed`` | ``dropped`` (and back to
 ``pending`` on retry). Parts are numbered from 1 to ``parts``.
@@ -38,7 +41,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,9 +49,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from digests.store.archive import ArchiveRecord, record_digest
 from digests.store.articles import record_sent
-from digests.store.database import Database, from_row, insert_ignore
-from digests.store.schema import chat_aliases, outbox, stopped_destinations
+from digests.store.chats import current_chat, move_chat
+from digests.store.database import Database, database_now, from_row, insert_ignore
+from digests.store.schema import outbox
 
 __all__ = ["PLATFORMS", "Outbox", "OutboxMessage", "SentStories"]
 
@@ -112,12 +117,14 @@ class Outbox:
         now: datetime,
         *,
         sent: SentStories | None = None,
+        archive: ArchiveRecord | None = None,
     ) -> bool:
         """Store the parts of one digest, due at ``now``; False if ``digest_key`` is known.
 
         ``chat`` is replaced by its new id when the chat has moved (``rename_chat``). ``sent``
         is recorded in the same transaction, only when the parts are new; when one of its
         stories was already sent there, ``AlreadySent`` is raised and nothing is stored.
+        ``archive`` (the web archive's copy of the digest) is written with them too.
         """
         if not payloads:
             raise ValueError(f"digest {digest_key!r} has no parts to enqueue")
@@ -127,7 +134,7 @@ class Outbox:
             async with self._db.write() as conn:
                 if await _queued(conn, digest_key):
                     return False
-                target = await _resolve(conn, platform, chat)
+                target = await current_chat(conn, platform, chat)
                 rows = [
                     {
                         "destination": destination,
@@ -153,6 +160,8 @@ class Outbox:
                     raise _KeyTaken
                 if sent is not None:
                     await record_sent(conn, sent.destination, sent.article_ids, now, strict=True)
+                if archive is not None:
+                    await record_digest(conn, archive)
         except _KeyTaken:
             return False
         return True
@@ -162,37 +171,56 @@ class Outbox:
     ) -> list[OutboxMessage]:
         """Lease up to ``limit`` due parts, one per chat, each its chat's oldest unsent part.
 
-        A part is due when pending with ``not_before <= now``, or sending with an expired lease
-        (its sender died). Oldest parts are served first; ``platform`` restricts the claim to
-        one platform. Claimed parts are ``sending`` until ``now + lease``.
+        A part is due when pending with ``not_before <= now``, or sending with a lease that
+        has expired on the database's clock (its sender died). Oldest parts are served first;
+        ``platform`` restricts the claim to one platform. Claimed parts are ``sending`` for
+        ``lease`` on the database's clock; their ``claimed_until`` is the holder's token for
+        ``renew`` and ``give_back``.
         """
         unsent = outbox.c.status.in_(_UNSENT)
         heads = sa.select(sa.func.min(outbox.c.id).label("id")).where(unsent)
         if platform is not None:
             heads = heads.where(outbox.c.platform == platform)
         head = heads.group_by(outbox.c.platform, outbox.c.chat).subquery("heads")
-        due = sa.or_(
-            sa.and_(outbox.c.status == "pending", outbox.c.not_before <= now),
-            sa.and_(outbox.c.status == "sending", outbox.c.claimed_until <= now),
-        )
-        pick = (
-            sa.select(outbox.c.id)
-            .join(head, head.c.id == outbox.c.id)
-            .where(due)
-            .order_by(outbox.c.id)
-            .limit(limit)
-        )
         async with self._db.write() as conn:
+            clock = await database_now(conn)
+            due = sa.or_(
+                sa.and_(outbox.c.status == "pending", outbox.c.not_before <= now),
+                sa.and_(outbox.c.status == "sending", outbox.c.claimed_until <= clock),
+            )
+            pick = (
+                sa.select(outbox.c.id)
+                .join(head, head.c.id == outbox.c.id)
+                .where(due)
+                .order_by(outbox.c.id)
+                .limit(limit)
+            )
             if conn.dialect.name == "postgresql":
                 pick = pick.with_for_update(skip_locked=True, of=outbox)
             rows = await conn.execute(
                 outbox.update()
                 .where(outbox.c.id.in_(pick))
-                .values(status="sending", claimed_until=now + lease)
+                .values(status="sending", claimed_until=clock + lease)
                 .returning(*outbox.c)
             )
             claimed = [_message(row) for row in rows.mappings()]
         return sorted(claimed, key=lambda m: m.id)
+
+    async def renew(self, held: Mapping[int, datetime], lease: timedelta) -> dict[int, datetime]:
+        """Extend the leases of parts being sent: ``held`` maps each part to the lease end its
+        holder was given (by ``claim`` or the last ``renew``). Returns the parts still held,
+        each with its new end (``lease`` from now on the database's clock); a part missing
+        from the answer was taken over (its lease had run out) or is no longer sending."""
+        async with self._db.write() as conn:
+            until = await database_now(conn) + lease
+            return dict.fromkeys(await _update_held(conn, held, claimed_until=until), until)
+
+    async def give_back(self, held: Mapping[int, datetime]) -> int:
+        """Hand back untried the parts still held with these lease ends (as ``renew``): they
+        are pending and due at once, for any claimer, with no attempt counted (a send cut
+        short at shutdown). Returns how many were given back."""
+        async with self._db.write() as conn:
+            return len(await _update_held(conn, held, status="pending", claimed_until=None))
 
     async def mark_sent(
         self,
@@ -273,28 +301,6 @@ class Outbox:
             error=error[:_MAX_ERROR],
         )
 
-    async def stop_destination(self, destination: str, reason: str, now: datetime) -> bool:
-        """Record that ``destination`` is stopped (the platform refused it for good); True when
-        this call stopped it, False when it already was (another instance got there first)."""
-        async with self._db.write() as conn:
-            inserted = await conn.execute(
-                insert_ignore(conn, stopped_destinations)
-                .values(name=destination, reason=reason[:_MAX_ERROR], stopped_at=now)
-                .returning(stopped_destinations.c.name)
-            )
-            return inserted.first() is not None
-
-    async def stopped(self) -> set[str]:
-        """The destinations that are stopped."""
-        async with self._db.engine.connect() as conn:
-            rows = await conn.execute(sa.select(stopped_destinations.c.name))
-            return set(rows.scalars())
-
-    async def clear_stopped(self) -> int:
-        """Resume every stopped destination (at service start); returns how many there were."""
-        async with self._db.write() as conn:
-            return (await conn.execute(sa.delete(stopped_destinations))).rowcount or 0
-
     async def drop_destination(self, destination: str, error: str) -> int:
         """Drop every unsent part of ``destination`` (it was deactivated); returns how many."""
         async with self._db.write() as conn:
@@ -309,17 +315,21 @@ class Outbox:
             )
         return int(result.rowcount)
 
-    async def drop_stale(self, older_than: datetime, now: datetime) -> int:
+    async def drop_stale(self, older_than: datetime) -> int:
         """Drop parts still waiting that were created before ``older_than``; returns how many.
 
-        Waiting means pending, or sending with a lease expired at ``now``; a part in flight is
-        left to its sender. A digest that could not go out in time is news no longer.
+        Waiting means pending, or sending with a lease expired on the database's clock; a part
+        in flight is left to its sender. A digest that could not go out in time is news no
+        longer.
         """
-        waiting = sa.or_(
-            outbox.c.status == "pending",
-            sa.and_(outbox.c.status == "sending", outbox.c.claimed_until <= now),
-        )
         async with self._db.write() as conn:
+            waiting = sa.or_(
+                outbox.c.status == "pending",
+                sa.and_(
+                    outbox.c.status == "sending",
+                    outbox.c.claimed_until <= await database_now(conn),
+                ),
+            )
             rows = await conn.execute(
                 outbox.update()
                 .where(outbox.c.created_at < older_than, waiting)
@@ -350,31 +360,9 @@ class Outbox:
         if old == new:
             return 0
         async with self._db.write() as conn:
-            moved = await conn.execute(
-                outbox.update()
-                .where(
-                    outbox.c.platform == platform,
-                    outbox.c.chat == old,
-                    outbox.c.status.in_(_UNSENT),
-                )
-                .values(chat=new)
-            )
-            same_platform = chat_aliases.c.platform == platform
-            await conn.execute(
-                chat_aliases.delete().where(same_platform, chat_aliases.c.old_chat.in_((old, new)))
-            )
-            await conn.execute(
-                chat_aliases.update()
-                .where(same_platform, chat_aliases.c.new_chat == old)
-                .values(new_chat=new)
-            )
-            await conn.execute(
-                chat_aliases.insert().values(
-                    platform=platform, old_chat=old, new_chat=new, created_at=now
-                )
-            )
-        log.info("outbox: %s chat %s moved to %s (%d parts)", platform, old, new, moved.rowcount)
-        return int(moved.rowcount)
+            moved = await move_chat(conn, platform, old, new, now, unsent=_UNSENT)
+        log.info("outbox: %s chat %s moved to %s (%d parts)", platform, old, new, moved)
+        return moved
 
     async def depth(self) -> int:
         """How many parts are not yet sent (pending or sending)."""
@@ -469,14 +457,21 @@ async def _queued(conn: AsyncConnection, digest_key: str) -> bool:
     return (await conn.execute(query)).first() is not None
 
 
-async def _resolve(conn: AsyncConnection, platform: str, chat: str) -> str:
-    """The chat's current id: ``rename_chat`` keeps aliases one hop deep."""
-    moved = await conn.execute(
-        sa.select(chat_aliases.c.new_chat).where(
-            chat_aliases.c.platform == platform, chat_aliases.c.old_chat == chat
+async def _update_held(
+    conn: AsyncConnection, held: Mapping[int, datetime], **values: Any
+) -> list[int]:
+    """Update the parts still sending under the lease ends ``held`` gives; their ids."""
+    by_end: dict[datetime, list[int]] = {}
+    for id, until in held.items():
+        by_end.setdefault(until, []).append(id)
+    updated: list[int] = []
+    for until, ids in by_end.items():  # one claim gives all its parts one end
+        mine = (outbox.c.id.in_(ids), outbox.c.status == "sending", outbox.c.claimed_until == until)
+        rows = await conn.execute(
+            outbox.update().where(*mine).values(**values).returning(outbox.c.id)
         )
-    )
-    return moved.scalar_one_or_none() or chat
+        updated += rows.scalars()
+    return updated
 
 
 def _message(row: sa.RowMapping) -> OutboxMessage:

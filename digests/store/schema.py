@@ -15,6 +15,7 @@ from digests.errors import StoreError
 __all__ = [
     "UTCDateTime",
     "alerts",
+    "archived_digests",
     "article_topics",
     "articles",
     "chat_aliases",
@@ -76,6 +77,8 @@ feeds = sa.Table(
     sa.Column("parse_problem", sa.Text),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("health_reported_at", UTCDateTime),  # reported failing to the admins, not recovered
+    # A configured feed may be fetched from private addresses (``allow_private`` in the file).
+    sa.Column("allow_private", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 articles = sa.Table(
@@ -269,4 +272,24 @@ alerts = sa.Table(
     sa.Column("identity", sa.Text, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("subscriber_id", "identity", name="uq_alerts_subscriber_identity"),
+)
+
+
+# Digests as they were posted to configured destinations (migration 0013), for the web
+# archive: the composed ``Digest`` as JSON under its address (destination, local day, slot).
+archived_digests = sa.Table(
+    "archived_digests",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("destination", sa.Text, nullable=False),
+    sa.Column("day", sa.String(10), nullable=False),
+    sa.Column("slot", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("scheduled_at", UTCDateTime, nullable=False),
+    sa.Column("composed_at", UTCDateTime, nullable=False),
+    sa.Column("items", sa.Integer, nullable=False),
+    sa.Column("headlines", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.UniqueConstraint("destination", "day", "slot", name="uq_archived_digests_address"),
+    sa.Index("ix_archived_digests_destination", "destination", "scheduled_at"),
 )

@@ -22,6 +22,7 @@ Contracts:
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any, cast, get_args
@@ -210,8 +211,11 @@ class Subscriptions:
 
     # -- personal digests ----------------------------------------------------------------
 
-    async def due_personal_digests(self, now: datetime) -> list[Subscriber]:
-        """Subscribers whose personal digest is due at ``now`` (see the module doc), by id."""
+    async def due_personal_digests(
+        self, now: datetime, *, platforms: Collection[ChatPlatform] | None = None
+    ) -> list[Subscriber]:
+        """Subscribers whose personal digest is due at ``now`` (see the module doc), by id;
+        with ``platforms``, only those on one of them."""
         has_follows = sa.exists().where(follows.c.subscriber_id == subscribers.c.id)
         query = (
             sa.select(subscribers)
@@ -222,6 +226,8 @@ class Subscriptions:
             )
             .order_by(subscribers.c.id)
         )
+        if platforms is not None:
+            query = query.where(subscribers.c.platform.in_(sorted(platforms)))
         async with self._db.engine.connect() as conn:
             rows = [subscriber_of(r) for r in (await conn.execute(query)).mappings()]
         return [s for s in rows if _is_due(s, now)]

@@ -207,7 +207,7 @@ class Topics:
                             "match_key": t.match_key,
                             "created_at": now,
                         }
-                        for t in new_topics.values()
+                        for _, t in sorted(new_topics.items())  # one lock order
                     ],
                 )
             slugs = {slug for item in items for slug, _ in item.topics}
@@ -371,7 +371,8 @@ async def _merge_topic(conn: AsyncConnection, from_id: int, to_id: int) -> int:
 
 
 async def _count_forms(conn: AsyncConnection, counts: Mapping[tuple[int, str], int]) -> None:
-    """Add to how often each (topic id, written form) was seen (one upsert)."""
+    """Add to how often each (topic id, written form) was seen (one upsert, in key order so
+    that instances upserting the same forms at once lock them in the same order)."""
     if not counts:
         return
     insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(keyphrase_forms)
@@ -380,7 +381,7 @@ async def _count_forms(conn: AsyncConnection, counts: Mapping[tuple[int, str], i
         set_={"seen": keyphrase_forms.c.seen + insert.excluded.seen},
     )
     await conn.execute(
-        statement, [{"topic_id": t, "form": f, "seen": n} for (t, f), n in counts.items()]
+        statement, [{"topic_id": t, "form": f, "seen": n} for (t, f), n in sorted(counts.items())]
     )
 
 

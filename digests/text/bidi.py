@@ -19,7 +19,12 @@ or a European digit, and extends over more of those, combining marks, and the jo
 ``. , : / - _ ' & + %`` and spaces, as long as another letter or digit follows (so a trailing
 space, comma or period stays outside); a ``%`` (or ``٪``) directly after the run joins it.
 "Capital Economics", "COP28", "4.5%", "14:30", "2026-11-29" and "Falcon 9" are each one run.
-A URL (``http://`` or ``https://`` up to the next space) is always one run.
+A URL (``http://`` or ``https://`` up to the next space) is always one run. A chat command
+(where Telegram finds one: ``/`` and a Latin letter, then letters, digits or ``_``, neither
+glued to a letter, digit, ``_``, ``/``, ``<`` or ``>`` before or after) is a run that starts at
+its slash, so «اكتب ⁨/help⁩» keeps the slash on the command's left and touching its name
+(Telegram finds no command in ``/⁨help⁩``); «⁨/schedule 08:00⁩» takes its argument along like
+any run.
 
 ``base_direction`` tells which way a client lays a paragraph out (its first strong letter
 outside isolates); ``isolate`` wraps a whole token. Deciding which lines count as
@@ -53,6 +58,13 @@ _ISOLATE_OPENERS = "\u2066\u2067\u2068"
 # Everything str.splitlines() breaks on becomes "\n"; tabs become spaces; the rest of C0/C1
 # (and DEL), the bidi embeddings/overrides/isolates/marks and lone surrogates go.
 _LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+# Terminal escape sequences (ECMA-48), removed whole before the controls: without the ESC the
+# rest of "ESC [31m" would stay as visible "[31m". Control strings (OSC, DCS, SOS, PM, APC) end
+# at BEL or ST (ESC \); an unterminated one loses only its ESC. CSI is "ESC [" parameters,
+# intermediates, a final byte; any other ESC takes intermediates and one final byte.
+_ESCAPE_SEQUENCES = re.compile(
+    "\x1b(?:[]PX^_][^\x07\x1b]*(?:\x07|\x1b\\\\)|\\[[0-?]*[ -/]*[@-~]|[ -/]*[0-~])"
+)
 _REMOVED = re.compile(
     "[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f"  # C0 and C1 controls (line breaks handled above)
     "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # bidi marks, embeddings, overrides, isolates
@@ -70,8 +82,9 @@ _RTL_CLASSES = frozenset(("R", "AL"))
 # blocks are found by a regex before any per-character lookup.
 _NO_RUN_START = re.compile(
     "[\u0590-\u05ff\u0600-\u06ef\u06fa-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\\s"
-    "!-/:-@\\[-`{-~\u060c\u061b\u061f«»“”–—…·]+"
+    "!-.:-@\\[-`{-~\u060c\u061b\u061f«»“”–—…·]+"  # not "/": it may start a command
 )
+_COMMAND = re.compile(r"/[A-Za-z][A-Za-z0-9_]*(?![\w/<>])")  # as Telegram finds one
 _ASCII_ALNUM = re.compile("[A-Za-z0-9]+")
 _COMMON_RTL = re.compile("[\u0590-\u05ff\u0600-\u06ef\u06fa-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 _COMMON_LTR = re.compile("[A-Za-z0-9]")
@@ -80,12 +93,16 @@ _COMMON_LTR = re.compile("[A-Za-z0-9]")
 def clean(text: str) -> str:
     """``text`` without bidi controls and control characters; line breaks become ``\\n``.
 
-    Removed: U+202A–U+202E (embeddings, overrides), U+2066–U+2069 (isolates), U+200E/U+200F
+    Removed: terminal escape sequences whole (``ESC [ … m`` colours and other CSI, OSC and the
+    other control strings up to BEL or ``ESC \\``, two-character ``ESC`` sequences), then
+    U+202A–U+202E (embeddings, overrides), U+2066–U+2069 (isolates), U+200E/U+200F
     (LRM/RLM), U+061C (ALM), C0 and C1 controls and DEL, lone surrogates. Kept: ``\\n`` (and
     every other line break, ``\\r\\n``, ``\\r``, U+2028/U+2029, NEL, turned into ``\\n``), and a
     tab becomes a space so that the words it separated stay apart. Zero-width joiners stay:
     emoji sequences and Persian words need them.
     """
+    if "\x1b" in text:
+        text = _ESCAPE_SEQUENCES.sub("", text)
     return _REMOVED.sub("", _LINE_BREAKS.sub("\n", text).replace("\t", " "))
 
 
@@ -157,6 +174,11 @@ def _isolate_line(line: str) -> str:
             out.append(line[i:end])
             i = end
             continue
+        if char == "/" and _starts_command(line, i):
+            end = _run_end(line, i + 1)
+            out.append(isolate(line[i:end]))
+            i = end
+            continue
         url = _URL.match(line, i) if char in "hH" else None
         if url:
             out.append(isolate(url.group()))
@@ -170,6 +192,13 @@ def _isolate_line(line: str) -> str:
         out.append(char)
         i += 1
     return "".join(out)
+
+
+def _starts_command(line: str, i: int) -> bool:
+    """Whether the ``/`` at ``i`` starts a chat command (see the module docstring)."""
+    if not _COMMAND.match(line, i):
+        return False
+    return i == 0 or not (line[i - 1].isalnum() or line[i - 1] in "_/<>")
 
 
 def _run_end(line: str, start: int) -> int:

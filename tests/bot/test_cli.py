@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.config import ENV_SECRETS
 from tests.conftest import DATA
 from tests.support.feedserver import FeedServer
 from tests.support.fixtures import STORIES, rss
@@ -26,7 +27,9 @@ def config_for(
     tmp_path: Path, server: FeedServer, *paths: str, extra: str = "", taxonomy: Path = TAXONOMY
 ) -> Path:
     feeds = "".join(
-        f'[[feeds]]\nname = "مصدر {p.strip("/")}"\nurl = "{server.url(p)}"\n\n' for p in paths
+        f'[[feeds]]\nname = "مصدر {p.strip("/")}"\nurl = "{server.url(p)}"\n'
+        "allow_private = true\n\n"  # the fixture server is on 127.0.0.1
+        for p in paths
     )
     path = tmp_path / "newsdigest.toml"
     path.write_text(
@@ -58,6 +61,40 @@ def test_poll_once_prints_a_table_per_feed(
     # The second pass gets nothing new.
     assert main(["--config", str(config), "poll", "--once"]) == 0
     assert "0 new articles" in capsys.readouterr().out
+
+
+def test_feeds_list_shows_a_feed_with_a_parse_problem_as_a_warning(
+    tmp_path: Path,
+    feed_server: FeedServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "400")  # one line per row
+    good = rss(feed_server.base).decode()
+    feed_server.add("/rss", good)
+    laughs = '<!DOCTYPE rss [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>'
+    feed_server.add("/laughs", laughs + good.split("?>", 1)[1])
+    feed_server.add("/cut", good[: good.index("</channel>")])  # truncated
+    feed_server.add("/down", status=500)
+    config = config_for(tmp_path, feed_server, "/rss", "/laughs", "/cut", "/down")
+    assert main(["--config", str(config), "poll", "--once"]) == 0
+    capsys.readouterr()
+
+    assert main(["--config", str(config), "feeds", "list"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split("│")[2].strip(): line for line in out.splitlines() if "│ مصدر" in line}
+    cells = {name: [c.strip() for c in line.split("│")[1:-1]] for name, line in rows.items()}
+    header = ["id", "name", "url", "status", "last success", "errors", "last error", "next"]
+    heading = next(line for line in out.splitlines() if "last error" in line)
+    assert [c.strip() for c in heading.split("┃")[1:-1]] == header
+    assert cells["مصدر rss"][3] == "ok" and cells["مصدر rss"][6] == ""
+    assert cells["مصدر laughs"][3] == "warning"
+    assert cells["مصدر laughs"][6] == "entity declarations refused"
+    assert cells["مصدر cut"][3] == "warning"
+    assert "no element found" in cells["مصدر cut"][6]
+    assert cells["مصدر cut"][5] == "0"
+    assert cells["مصدر down"][3] == "failing" and "HTTP 500" in cells["مصدر down"][6]
+    assert "4 feeds, 1 failing, 0 paused" in out
 
 
 def test_digest_print_shows_the_new_stories_in_arabic(
@@ -277,3 +314,42 @@ def test_promote_a_keyphrase_to_a_taxonomy_topic(
     # A taken slug is refused and the file is left alone.
     assert main(["--config", str(config), *command]) == 2
     assert taxonomy.read_text(encoding="utf-8").count('slug = "saif-al-adel"') == 1
+
+
+def test_only_commands_that_talk_to_a_chat_platform_need_its_tokens(
+    tmp_path: Path,
+    feed_server: FeedServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for variable in ENV_SECRETS:
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env file either
+    feed_server.add("/rss", rss(feed_server.base))
+    chats = (
+        '\n[[destinations]]\nname = "channel"\nplatform = "telegram"\nchat = "@akhbar_channel"\n'
+        '\n[[destinations]]\nname = "team"\nplatform = "slack"\nchat = "C0123456"\n'
+    )
+    config = str(config_for(tmp_path, feed_server, "/rss", extra=chats))
+
+    # Commands that only read (or fill) the store run without any token.
+    assert main(["--config", config, "feeds", "list"]) == 0
+    assert "مصدر rss" in capsys.readouterr().out
+    assert main(["--config", config, "search", "الفائدة"]) == 0
+    assert "«الفائدة»" in capsys.readouterr().out
+    assert main(["--config", config, "topics", "list"]) == 0
+    assert "articles" in capsys.readouterr().out
+    assert main(["--config", config, "digest", "--print", "--destination", "channel"]) == 0
+    assert capsys.readouterr().out.startswith("موجز الأخبار — ")
+    assert main(["--config", config, "feeds", "export", "-"]) == 0
+    assert "<opml" in capsys.readouterr().out
+    assert main(["--config", config, "reindex"]) == 0
+
+    # Posting needs the tokens: `run` refuses at once, naming the file and every missing one;
+    # `check-config` checks what `run` needs.
+    for command in ("run", "check-config"):
+        assert main(["--config", config, command]) == 2
+        err = capsys.readouterr().err
+        assert f"newsdigest: {config}: destinations[1] posts to Telegram but " in err
+        assert "TELEGRAM_BOT_TOKEN is not set" in err
+        assert f"{config}: a destination posts to Slack but SLACK_BOT_TOKEN is not set" in err

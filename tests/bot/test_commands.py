@@ -8,6 +8,7 @@ digests, and the private-address guard of /addfeed.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,7 @@ from digests.ingest.fetch import Fetcher
 from digests.ingest.settings import FeedSettings, PollSettings
 from digests.models import Entry
 from digests.store import Store
+from digests.store.feeds import FeedUpdate
 from digests.store.schema import feeds, follows, subscribers
 from digests.store.subscriptions import Subscriptions
 from digests.text.enrich import Enrichment, taxonomy_rows
@@ -36,6 +38,7 @@ from digests.text.taxonomy import Taxonomy
 from digests.text.topic_lookup import TopicLookup
 from tests.support.feedserver import FeedServer
 from tests.support.fixtures import STORIES, rss
+from tests.support.internet import PUBLIC, LocalInternet, Resolver
 
 ROOT = Path(__file__).parents[2]
 TAXONOMY = Taxonomy.from_toml((ROOT / "config" / "topics.toml").read_text(encoding="utf-8"))
@@ -574,7 +577,7 @@ async def test_addfeed_fetches_parses_and_logs_who_added_it(
     page = "<html><head><title>صفحة</title></head><body><p>مرحبا</p></body></html>"
     feed_server.add("/page", page, headers={"Content-Type": "text/html; charset=utf-8"})
     url = feed_server.url("/rss")
-    async with Fetcher(POLL) as fetcher:
+    async with Fetcher(POLL, allow_private=True) as fetcher:
         commands = world.with_fetcher(fetcher, allow_private=True)
         with caplog.at_level(logging.INFO, logger="bot.commands"):
             reply = await commands.run(ADMIN, "addfeed", url)
@@ -604,7 +607,7 @@ async def test_addfeed_fetches_parses_and_logs_who_added_it(
         )
         assert "Write the feed's full URL" in (await commands.run(ADMIN_EN, "addfeed", " ")).text
     feed_server.add("/slow", rss(feed_server.base), delay=0.6)
-    async with Fetcher(PollSettings(timeout_seconds=0.2)) as impatient:
+    async with Fetcher(PollSettings(timeout_seconds=0.2), allow_private=True) as impatient:
         commands = world.with_fetcher(impatient, allow_private=True)
         slow = await commands.run(ADMIN, "addfeed", feed_server.url("/slow"))
         assert "لم يُجب الخادم في الوقت المحدد" in slow.text
@@ -654,6 +657,25 @@ async def test_addfeed_refuses_a_redirect_to_a_private_address(world: World) -> 
         assert "Added the feed" in added.text and await world.store.feeds.find(direct)
 
 
+async def test_addfeed_refuses_a_redirect_the_fetcher_refused_at_the_connection(
+    world: World, feed_server: FeedServer
+) -> None:
+    """On the network the refusal is the fetcher's: the redirect's host is checked at the
+    address it would be connected to, and never reached."""
+    feed_server.add("/rss", status=302, headers={"Location": "http://intranet.example/feed.xml"})
+    feed_server.add("/feed.xml", rss(feed_server.base))
+    resolver = Resolver({"news.example": [[PUBLIC]], "intranet.example": [["10.0.0.7"]]})
+    async with Fetcher(POLL, resolver=resolver, network=LocalInternet(feed_server)) as fetcher:
+        guarded = world.with_fetcher(fetcher, allow_private=False)
+        reply = await guarded.run(ADMIN, "addfeed", "http://news.example/rss")
+        english = await guarded.run(ADMIN_EN, "addfeed", "http://news.example/rss")
+
+    assert "لا أضيف خلاصات من عناوين داخلية أو خاصة (intranet.example)" in reply.text
+    assert "I don't add feeds from internal or private addresses (intranet.example)" in english.text
+    assert [r.path for r in feed_server.requests] == ["/rss", "/rss"]
+    assert await world.store.feeds.find("http://news.example/rss") is None
+
+
 async def test_pause_resume_remove_and_feed_health(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -681,6 +703,23 @@ async def test_pause_resume_remove_and_feed_health(
     assert first[1].text == "وكالة" and "failing (1 errors in a row)" in first[2].text
     assert "Last error: http: HTTP 503" in first[2].text and "Next check:" in first[2].text
     assert "الحالة: تعمل" in (await world.commands.run(ADMIN, "feeds")).text
+
+    # A poll that succeeded on a document with a problem: a warning, with the problem.
+    await world.store.feeds.record_success(
+        feed.id,
+        NOW,
+        FeedUpdate(next_check_at=NOW, parse_problem="entity declarations refused"),
+    )
+    warned = await world.commands.run(ADMIN, "feeds")
+    assert "الخلاصات: 3 (متعثرة: 0)" in warned.text
+    first = warned.paragraphs[1]  # then feeds with a warning
+    assert first[1].text == "وكالة" and "الحالة: تعمل مع تحذير" in first[2].text
+    assert "المشكلة: entity declarations refused" in first[2].text
+    assert "آخر خطأ" not in first[2].text
+    english = await world.commands.run(ADMIN_EN, "feeds")
+    assert "State: working, with a warning" in english.paragraphs[1][2].text
+    assert "Problem: entity declarations refused" in english.paragraphs[1][2].text
+    assert "State: working\n" in english.paragraphs[2][2].text
 
     config = await world.commands.run(ADMIN, "removefeed", "الجزيرة")
     assert "من ملف الإعدادات" in config.text
@@ -717,3 +756,17 @@ async def test_destinations_and_stats_in_both_languages(world: World) -> None:
     world.clock.now = NOW + timedelta(days=1)
     later = await world.commands.run(ADMIN_EN, "stats")
     assert "Stories today: 0" in later.text and "Subscribers: 2 (1 active)" in later.text
+
+
+def test_no_text_glues_a_command_to_a_word() -> None:
+    """Telegram sees «/resumefeed» in «و/resumefeed» as no command: a ``{/name}`` field starts a
+    text or follows a space or punctuation in every language."""
+    from digests.compose.texts import TEXTS
+
+    glued = [
+        (key, language)
+        for key, languages in TEXTS.items()
+        for language, template in languages.items()
+        if re.search(r"[^\W_]\{/", template)
+    ]
+    assert glued == []

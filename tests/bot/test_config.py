@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from bot.config import ENV_SECRETS, load_settings, redacted, reference_markdown, setting_fields
+from bot.config import (
+    ENV_SECRETS,
+    check_chat,
+    load_settings,
+    redacted,
+    reference_markdown,
+    setting_fields,
+)
 from bot.sections import LogSettings, StorageSettings
+from bot.service import run_service
 from digests.compose.destination import Destination
 from digests.errors import ConfigError
 from digests.ingest.settings import FeedSettings, PollSettings
@@ -72,6 +81,14 @@ def test_example_configuration_is_valid_and_has_real_arabic_feeds() -> None:
         ("[poll\n", "not valid TOML"),
         ("[secrets]\ntelegram_bot_token = 'x'\n", "secrets are read from the environment only"),
         ("[log]\nlevel = 'LOUD'\n", 'log.level = "LOUD": Input should be'),
+        (
+            "[[feeds]]\nurl = 'http://news.intranet/rss'\nname = 'أ'\nallow_private = 'نعم'\n",
+            'feeds[0].allow_private = "نعم": Input should be a valid boolean',
+        ),
+        (
+            "[poll]\nmax_page_fetches_per_feed = -1\n",
+            "poll.max_page_fetches_per_feed = -1: Input should be greater than or equal to 0",
+        ),
     ],
 )
 def test_bad_values_are_refused_naming_file_key_value_and_rule(
@@ -84,9 +101,45 @@ def test_bad_values_are_refused_naming_file_key_value_and_rule(
     assert expected in str(error.value)
 
 
+def test_a_feed_may_opt_in_to_private_addresses(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "[poll]\nmax_page_fetches_per_feed = 5\n\n"
+        "[[feeds]]\nurl = 'http://news.intranet/rss'\nname = 'داخلي'\nallow_private = true\n\n"
+        "[[feeds]]\nurl = 'https://example.com/rss'\nname = 'عام'\n",
+    )
+    settings = load_settings(path, environ={}, dotenv=None)
+    assert [(f.name, f.allow_private) for f in settings.feeds] == [("داخلي", True), ("عام", False)]
+    assert settings.admin.allow_private_feed_urls is False
+    assert settings.poll.max_page_fetches_per_feed == 5
+
+
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="configuration file not found"):
         load_settings(tmp_path / "nope.toml", environ={}, dotenv=None)
+
+
+def test_chat_secrets_are_required_only_where_a_platform_is_used(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[telegram]\nmode = "webhook"\n\n[slack]\nmode = "http"\n\n'
+        '[[destinations]]\nname = "news"\nplatform = "telegram"\nchat = "@akhbar_channel"\n',
+    )
+    settings = load_settings(path, environ={}, dotenv=None)  # a read-only command's load
+    assert settings.destinations[0].platform == "telegram"
+    with pytest.raises(ConfigError) as error:
+        load_settings(path, environ={}, dotenv=None, chat=True)
+    assert str(error.value).split("\n") == [
+        f"{path}: telegram.mode = webhook needs telegram.webhook_url and TELEGRAM_WEBHOOK_SECRET",
+        f"{path}: destinations[0] posts to Telegram but TELEGRAM_BOT_TOKEN is not set",
+    ]
+    with pytest.raises(ConfigError) as error:
+        check_chat(load_settings(path, environ={"SLACK_BOT_TOKEN": "xoxb-1"}, dotenv=None))
+    assert str(error.value).split("\n")[-1] == "slack.mode = http needs SLACK_SIGNING_SECRET"
+    # The service itself refuses before it opens anything.
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN is not set"):
+        asyncio.run(run_service(settings))
+    assert not (tmp_path / "data").exists()
 
 
 def test_cli_refuses_bad_config_without_a_traceback(

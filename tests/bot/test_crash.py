@@ -50,6 +50,7 @@ TAXONOMY = ROOT / "config" / "topics.toml"
 CHANNEL, SUBSCRIBER, SLACK_CHANNEL = -1001234567890, 424242, "C0NEWS01"
 GRACE = 4.0  # [delivery] shutdown_grace_seconds
 EXIT_MARGIN = 6.0  # adapters stopping, the process exiting
+SHUTDOWN_MARGIN = 3.0  # past the grace: closing connections, the process exiting
 
 # ----------------------------------------------------------------------------- stories
 
@@ -330,7 +331,7 @@ def write_config(
         f'[telegram]\nbase_url = "{telegram.base_url}"\n'
         f'base_file_url = "{telegram.base_file_url}"\npoll_timeout_seconds = 1\n\n'
         f'[slack]\nbase_url = "{slack.base_url}"\n\n'
-        f'[[feeds]]\nname = "مصدر الاختبار"\nurl = "{server.url("/rss")}"\n\n'
+        f'[[feeds]]\nname = "مصدر الاختبار"\nurl = "{server.url("/rss")}"\nallow_private = true\n\n'
         f'[[destinations]]\nname = "channel"\nplatform = "telegram"\nchat = "{CHANNEL}"\n'
         f"{digest}\n"
         f'[[destinations]]\nname = "newsroom"\nplatform = "slack"\nchat = "{SLACK_CHANNEL}"\n'
@@ -600,3 +601,50 @@ def test_sigterm_mid_digest_exits_cleanly_and_resumes(
         f"\nparts: { {c: len(p) for c, p in expected.items()} }, SIGTERM exit in "
         f"{exited_in:.2f}s, total {time.monotonic() - began:.1f}s"
     )
+
+
+def test_sigterm_during_a_slowed_delivery_exits_within_the_grace(
+    bot: BotProcess, feed_server: FeedServer, fakes: tuple[FakeTelegram, FakeSlack]
+) -> None:
+    """SIGTERM while Telegram answers slowly, digest parts in flight and users' commands
+    waiting for their replies: the process exits within ``shutdown_grace_seconds`` plus a
+    small margin (sends still in progress are cancelled), and the parts cut short are still in
+    the outbox, due again, not lost."""
+    telegram, _ = fakes
+    telegram.latency["sendMessage"] = 4.5  # each answered after 4.5 s (the bot waits 5)
+    chats, _ = start_and_enqueue(bot, feed_server, fakes, stories=30)
+    wait_until(lambda: "getUpdates" in telegram.requests, 20, bot.log)
+    for user in range(800001, 800006):
+        telegram.inject_message(user, user, "/help")
+
+    def in_flight() -> list[int]:
+        return [
+            row[0]
+            for row in chats.query(
+                "SELECT id FROM outbox WHERE status = 'sending' AND chat NOT LIKE 'C%'"
+            )
+        ]
+
+    def replying() -> bool:
+        return any(
+            call.method == "sendMessage" and call.params.get("chat_id", 0) > 800000
+            for call in list(telegram.calls)
+        )
+
+    wait_until(lambda: bool(in_flight()) and replying(), 20, bot.log)
+    cut_short = in_flight()
+    assert bot.process is not None
+    bot.process.send_signal(signal.SIGTERM)
+    asked = time.monotonic()
+    code = bot.process.wait(GRACE + EXIT_MARGIN + 30)
+    exited_in = time.monotonic() - asked
+    assert code == 0, bot.log()
+    assert exited_in <= GRACE + SHUTDOWN_MARGIN, (exited_in, bot.log())
+
+    placeholders = ",".join("?" * len(cut_short))
+    rows = chats.query(
+        f"SELECT status, attempts FROM outbox WHERE id IN ({placeholders})", *cut_short
+    )
+    assert rows == [("pending", 0)] * len(cut_short), rows  # given back untried
+    assert not any("sending" in s for s in chats.status().values())
+    print(f"\nSIGTERM exit in {exited_in:.2f}s with {len(cut_short)} parts cut short")

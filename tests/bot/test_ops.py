@@ -191,6 +191,7 @@ METRIC_NAMES = (
     "last_successful_poll_timestamp",
     "poll_duration_seconds",
     "delivery_latency_seconds",
+    "personal_digest_failures_total",
 )
 
 

@@ -83,6 +83,7 @@ def write_config(
     for index in range(FEEDS):
         lines.append(
             f'[[feeds]]\nname = "{feed_name(index)}"\nurl = "{server.url(f"/f/{index:03d}")}"\n'
+            "allow_private = true\n"
         )
     for index in range(DESTINATIONS):
         platform = "telegram" if index % 2 == 0 else "slack"

@@ -18,9 +18,11 @@ import pytest
 
 from bot.config import load_settings
 from bot.service import run_service
+from digests.render.slack import render_slack
 from tests.support.fake_slack import FakeSlack, fake_slack, sign
 from tests.support.feedserver import FeedServer
 from tests.support.fixtures import STORIES, Story, rss
+from tests.support.render_fixtures import AWKWARD_TAGS, tagged
 
 __all__ = ["fake_slack"]
 
@@ -44,7 +46,7 @@ def write_config(
         f'[topics]\ntaxonomy_file = "{TAXONOMY}"\n\n'
         f'[slack]\nbase_url = "{fake.base_url}"\nadmin_ids = ["{ADMIN}"]\n'
         f'admin_channel = "{ADMIN_CHANNEL}"\n{slack}\n'
-        f'[[feeds]]\nname = "مصدر الاختبار"\nurl = "{server.url("/rss")}"\n\n'
+        f'[[feeds]]\nname = "مصدر الاختبار"\nurl = "{server.url("/rss")}"\nallow_private = true\n\n'
         '[[destinations]]\nname = "newsroom"\nplatform = "slack"\n'
         f'chat = "{CHANNEL}"\nschedule = "0 8 * * *"\ndigest_on_start = true\n{destination}',
         encoding="utf-8",
@@ -255,3 +257,50 @@ async def test_digest_as_a_heading_with_stories_in_its_thread(
     assert not heading.get("thread_ts") and heading["blocks"][0]["type"] == "header"
     assert len(replies) == len(STORIES) + 1
     assert all(reply["thread_ts"] == heading["ts"] for reply in replies)
+
+
+async def _answers(fake: FakeSlack, text: str, until: str) -> list[dict[str, Any]]:
+    """Run ``/news <text>`` as USER; the responses it got once one of them shows ``until``."""
+    before = len(fake.responses)
+    await fake.send_envelope("slash_commands", fake.slash_command("/news", text, USER, CHANNEL))
+    await fake.wait_for(lambda f: until in visible(f.responses[before:]), timeout=10)
+    await asyncio.sleep(0.2)  # anything sent after it would be here by now
+    return fake.responses[before:]
+
+
+async def test_a_digest_on_request_sends_no_lone_placeholder(running: FakeSlack) -> None:
+    await digest_posted(running)
+    await _answers(running, "follow الاقتصاد", "الاقتصاد")
+    answers = await _answers(running, "digest", STORIES[0].title)
+    assert [a.get("text") for a in answers if not a.get("blocks")] == []  # was: a lone «…»
+    assert [a["blocks"][0]["type"] for a in answers] == ["header"]  # the digest, and only it
+
+
+async def test_a_search_result_is_one_bold_link_per_headline(running: FakeSlack) -> None:
+    await digest_posted(running)
+    [answer] = await _answers(running, "search طهران", IRAN.title)  # the headline's first word
+    texts = [b["text"]["text"] for b in answer["blocks"] if b["type"] == "section"]
+    [headline] = [text.split("\n")[0] for text in texts if "/news/iran|" in text]
+    assert "**" not in "".join(texts)
+    assert headline.count("<http") == 1
+    assert headline.endswith(f"/news/iran|{IRAN.title}>*")
+
+
+async def test_topic_tags_keep_their_underscore_on_slack(fake_slack: FakeSlack) -> None:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.slack_bot import SlackTransport
+
+    client = AsyncWebClient(token=fake_slack.bot_token, base_url=fake_slack.base_url)
+    [message] = render_slack(tagged(), language="ar", timezone="Asia/Riyadh")
+    payload = {"text": message.text, "blocks": list(message.blocks)}
+    await SlackTransport(client).send(CHANNEL, None, json.dumps(payload, ensure_ascii=False))
+    [sent] = fake_slack.posted(CHANNEL)
+    [tags] = [
+        element["text"]
+        for block in sent["blocks"]
+        if block["type"] == "context"
+        for element in block["elements"]
+        if "#" in element["text"]
+    ]
+    assert visible(tags).strip('"').split(" ") == list(AWKWARD_TAGS)

@@ -12,10 +12,15 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.commands.table import COMMANDS
 from bot.config import load_settings
 from bot.service import run_service
 from digests.store import Store
-from tests.support.fake_telegram import FakeTelegram, fake_telegram  # noqa: F401  (fixture)
+from tests.support.fake_telegram import (  # noqa: F401  (fixture)
+    FakeTelegram,
+    entity_texts,
+    fake_telegram,
+)
 from tests.support.feedserver import FeedServer
 from tests.support.fixtures import STORIES, Story, rss
 
@@ -235,3 +240,75 @@ async def test_a_subscriber_who_blocked_the_bot_is_deactivated(
         await store.close()
     assert any(r.error_code == 403 and r.params["chat_id"] == USER for r in fake.rejected)
     assert len(texts(fake, CHANNEL)) >= 1  # the channel was not held back
+
+
+async def reply_to(fake: FakeTelegram, user: int, text: str) -> dict[str, Any]:
+    """Send ``text`` as ``user`` and wait for the bot's next message to them."""
+    before = len(fake.sent(user))
+    fake.inject_message(user, user, text)
+    await fake.wait_for_sent(lambda m: m["chat_id"] == user and len(fake.sent(user)) > before, 10)
+    return fake.sent(user)[before]
+
+
+async def test_every_command_in_start_help_and_hints_can_be_tapped(
+    running: tuple[FakeTelegram, Path],
+) -> None:
+    fake, _ = running
+    listed = {f"/{command.name}" for command in COMMANDS if command.name != "start"}
+    for text in ("/help", "/start"):
+        reply = await reply_to(fake, ADMIN, text)
+        assert "/search" in shown(reply)
+        assert set(entity_texts(reply, "bot_command")) >= listed, text
+    schedule = await reply_to(fake, USER, "/schedule")  # «/schedule 08:00 …» examples
+    assert "/schedule" in entity_texts(schedule, "bot_command")
+    unknown = await reply_to(fake, USER + 1, "/nosuchcommand")  # «اكتب /help …»
+    assert "/help" in entity_texts(unknown, "bot_command")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/\u2068follow\u2069 الاقتصاد",  # copied from the help as it used to be sent
+        "\u2068/follow\u2069 الاقتصاد",
+        "\u200f/follow الاقتصاد",
+        "\u200e/fol\u200blow\u200f الاقتصاد\u200f",
+        "\u2066/follow@newsdigest_test_bot\u2069 \u2067الاقتصاد\u2069",
+    ],
+)
+async def test_a_command_with_stray_invisible_characters_is_understood(
+    running: tuple[FakeTelegram, Path], text: str
+) -> None:
+    fake, _ = running
+    reply = await reply_to(fake, USER, text)
+    assert "تتابع الآن «الاقتصاد»" in shown(reply) or "تتابع «الاقتصاد»" in shown(reply)
+
+
+async def test_digest_on_request_shows_typing_then_only_the_digest(
+    running: tuple[FakeTelegram, Path],
+) -> None:
+    fake, _ = running
+    await digest_posted(fake)
+    followed = await reply_to(fake, USER, "/follow الاقتصاد")
+    assert {"/schedule", "/digest"} <= set(entity_texts(followed, "bot_command"))
+    before = len(fake.sent(USER))
+    fake.inject_message(USER, USER, "/digest")
+    digest = await fake.wait_for_sent(
+        lambda m: m["chat_id"] == USER and STORIES[0].title in shown(m), timeout=10
+    )
+    answer = fake.sent(USER)[before:]
+    assert [shown(m) for m in answer] == [shown(digest)]  # no «…» placeholder before it
+    position = next(i for i, m in enumerate(fake.sent()) if m == digest)
+    assert any(
+        action["chat_id"] == USER and action["action"] == "typing" and action["after"] <= position
+        for action in fake.actions
+    )
+
+
+async def test_a_search_result_is_one_link_per_headline(
+    running: tuple[FakeTelegram, Path],
+) -> None:
+    fake, _ = running
+    await digest_posted(fake)
+    reply = await reply_to(fake, USER, "/search إيران")
+    assert entity_texts(reply, "text_link") == [IRAN_STORY.title]  # «إيران» marked inside it
+    assert "</a><a" not in reply["text"]

@@ -10,7 +10,13 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.telegram_bot import TelegramTransport
 from digests.deliver.sender import ChatGone, ChatMoved, Rejected, RetryLater
-from tests.support.fake_telegram import FakeTelegram, fake_telegram  # noqa: F401  (fixture)
+from digests.render.telegram import render_telegram
+from tests.support.fake_telegram import (  # noqa: F401  (fixture)
+    FakeTelegram,
+    entity_texts,
+    fake_telegram,
+)
+from tests.support.render_fixtures import AWKWARD_TAGS, tagged
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -68,9 +74,29 @@ async def test_platform_answers_become_policy_errors(
     with pytest.raises(RetryLater) as later:
         await transport.send("6", None, payload("مرحبا"))
     assert later.value.seconds == 3
+    assert later.value.everything  # Telegram does not say which limit: every chat waits
 
     with pytest.raises(Rejected, match="parse entities"):
         await transport.send("6", None, payload("<b>غير مغلق"))
     fake_telegram.remove_chat(424242)
     with pytest.raises(ChatGone, match="not found"):
         await transport.send("424242", None, payload("مرحبا"))
+
+
+@pytest.mark.parametrize("bot_username", [None, "akhbar_digest_bot"])
+async def test_each_topic_tag_is_one_whole_hashtag_for_telegram(
+    transport: TelegramTransport,
+    fake_telegram: FakeTelegram,  # noqa: F811
+    bot_username: str | None,
+) -> None:
+    [message] = render_telegram(
+        tagged(), language="ar", timezone="Asia/Riyadh", bot_username=bot_username
+    )
+    await transport.send("7", None, payload(message.text))
+    [sent] = fake_telegram.sent(7)
+    if bot_username is None:  # Telegram makes each tag a hashtag itself
+        assert entity_texts(sent, "hashtag") == list(AWKWARD_TAGS)
+    else:  # each tag is a deep link whose text is the whole tag (the isolates aside)
+        links = entity_texts(sent, "text_link")[1:]  # after the headline's
+        assert [link.strip("\u2068\u2069") for link in links] == list(AWKWARD_TAGS)
+    assert "ˍ" not in sent["visible_text"]

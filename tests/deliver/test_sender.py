@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from digests.clock import utcnow
 from digests.deliver.ratelimit import Limit, RateLimiter, Rule, everything, per_chat
@@ -18,6 +20,8 @@ from digests.deliver.sender import (
 )
 from digests.store import Store
 from digests.store.outbox import Outbox, OutboxMessage
+from tests.conftest import other_instance
+from tests.support.waiting import until
 
 
 @dataclass
@@ -157,3 +161,71 @@ async def _all(outbox: Outbox, chat: str) -> list[OutboxMessage]:
         if message is not None and message.chat == chat:
             parts.append(message)
     return parts
+
+
+@dataclass
+class SlowTransport:
+    """Takes ``seconds`` for every send; records each send as it starts."""
+
+    seconds: float
+    started: list[tuple[str, str]] = field(default_factory=list)
+
+    async def send(self, chat: str, thread: str | None, payload: str) -> str:
+        self.started.append((chat, payload))
+        await asyncio.sleep(self.seconds)
+        return str(len(self.started))
+
+
+async def test_a_slow_send_keeps_its_short_lease_and_a_dead_senders_part_is_taken_over(
+    store: Store,
+) -> None:
+    """Leases are short and renewed while a send is in progress: a slow but live sender keeps
+    its part, even from an instance whose clock runs an hour ahead; the part of a sender that
+    died is delivered by another instance one short lease later."""
+    lease = timedelta(milliseconds=250)
+    slow = SlowTransport(0.8)
+    mine = Sender(store.outbox, {"telegram": slow}, {"telegram": fast_limiter()}, lease=lease)
+    async with other_instance(store) as other_store:
+        fast = FakeTransport()
+        theirs = Sender(
+            other_store.outbox,
+            {"telegram": fast},
+            {"telegram": fast_limiter()},
+            lease=lease,
+            clock=lambda: utcnow() + timedelta(hours=1),
+        )
+        await store.outbox.enqueue("d", "telegram", "-1", None, "k1", ["slow"], utcnow())
+        sending = asyncio.create_task(mine.run_once())
+        await until(lambda: bool(slow.started))
+        while not sending.done():  # three leases long: renewed meanwhile
+            assert await theirs.run_once() == 0
+            await asyncio.sleep(0.05)
+        assert await sending == 1
+        assert (slow.started, fast.sent) == ([("-1", "slow")], [])
+        [part] = await _all(store.outbox, "-1")
+        assert part.status == "sent"
+
+        # A sender killed mid-send: its claim stands, nothing renews it or gives it back.
+        await store.outbox.enqueue("d", "telegram", "-2", None, "k2", ["orphan"], utcnow())
+        assert len(await store.outbox.claim(utcnow(), limit=10, lease=lease)) == 1
+        assert await theirs.run_once() == 0
+        await asyncio.sleep(0.35)
+        assert await theirs.run_once() == 1
+        assert fast.sent == [("-2", "orphan")]
+
+
+async def test_a_send_cut_short_is_given_back_untried(store: Store) -> None:
+    """Shutdown cancels a send still in progress after the grace: the part is pending again,
+    due at once for any instance, with no attempt counted; nothing is lost."""
+    slow = SlowTransport(30.0)
+    outbox = store.outbox
+    sender = Sender(outbox, {"telegram": slow}, {"telegram": fast_limiter()})
+    await outbox.enqueue("d", "telegram", "-1", None, "k", ["يتأخر"], utcnow())
+    delivering = asyncio.create_task(sender.run_once())
+    await until(lambda: bool(slow.started))
+    delivering.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await delivering
+    [part] = await _all(outbox, "-1")
+    assert (part.status, part.attempts, part.claimed_until) == ("pending", 0, None)
+    assert part.not_before <= utcnow()

@@ -22,7 +22,7 @@ async def test_messages_older_than_the_limit_are_dropped(store: Store, tmp_path:
         encoding="utf-8",
     )
     settings = load_settings(config, environ={}, dotenv=None)
-    async with Fetcher(settings.poll) as fetcher:
+    async with Fetcher(settings.poll, allow_private=True) as fetcher:
         messaging = Chat(settings, store, fetcher, load_taxonomy(settings))
         now = utcnow()
         outbox = messaging.outbox

@@ -120,7 +120,7 @@ async def endless_harness(
 ) -> AsyncIterator[tuple[Harness, EndlessServer]]:
     server = EndlessServer()
     try:
-        async with Fetcher(poll_settings) as fetcher:
+        async with Fetcher(poll_settings, allow_private=True) as fetcher:
             yield Harness(store, fetcher, server, poll_settings), server
     finally:
         server.close()
@@ -252,6 +252,31 @@ async def test_controls_and_bidi_overrides_are_removed_from_titles(harness: Harn
     await assert_good_feed_unaffected(harness, outcomes)
 
 
+async def test_terminal_escape_sequences_are_removed_whole(harness: Harness) -> None:
+    server = harness.server
+    # Raw ESC is illegal in XML (the loose parser reads it); as a reference it is refused too.
+    items = item(
+        "\x1b[31mعاجل\x1b[0m: زلزال \x1b]0;pwned\x07يضرب الساحل",
+        server.url("/e/1"),
+        description="&#x1b;[1;33mتفاصيل&#x1b;[m الخبر",
+    ) + item("&#x1b;]8;;http://evil.example&#x1b;\\رابط&#x1b;]8;;&#x1b;\\ مخفي", server.url("/e/2"))
+    server.add("/ansi", (PROLOG + channel(items)).encode())
+    serve_good(server)
+    await harness.add_feeds("/ansi", "/good")
+
+    outcomes = await poll(harness)
+
+    assert outcomes["ansi"].new_articles == 2
+    by_url = {a.url: a for a in await harness.store.articles.recent()}
+    first, second = by_url[server.url("/e/1")], by_url[server.url("/e/2")]
+    assert first.title == "عاجل: زلزال يضرب الساحل"
+    assert first.snippet == "تفاصيل الخبر"
+    assert second.title == "رابط مخفي"
+    everything = " ".join(f"{a.title} {a.snippet} {a.text}" for a in by_url.values())
+    assert not re.search(r"\[[0-9;]*m|\]0;|\]8;|pwned|evil", everything), everything
+    await assert_good_feed_unaffected(harness, outcomes)
+
+
 async def test_html_and_script_in_titles_and_summaries_become_text(harness: Harness) -> None:
     server = harness.server
     items = (
@@ -302,7 +327,7 @@ async def test_feed_with_100000_items_is_cut_to_the_maximum(
     feed_server.add("/huge", body)
     serve_good(feed_server)
 
-    async with Fetcher(settings) as fetcher:
+    async with Fetcher(settings, allow_private=True) as fetcher:
         harness = Harness(store, fetcher, feed_server, settings)
         await harness.add_feeds("/huge", "/good")
         tracemalloc.start()
@@ -320,6 +345,56 @@ async def test_feed_with_100000_items_is_cut_to_the_maximum(
         assert "خبر 0" in stored and f"خبر {MAX_ENTRIES - 1}" in stored
         assert f"خبر {MAX_ENTRIES}" not in stored
         await assert_good_feed_unaffected(harness, outcomes)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "</itm></chanel><<<>>>",
+        '<rss version="2.0"><channel><item><title>a</title></item></itm></chanel><<<>>>',
+        "<rss><channel><item><title>7 ..</title></item><item><title>أ</title></item>"
+        "</channel></rss>",
+    ],
+    ids=["garbage", "garbage-after-an-item", "entries-without-words"],
+)
+async def test_garbage_stores_nothing_and_the_feed_says_why(harness: Harness, body: str) -> None:
+    harness.server.add("/garbage", body)
+    serve_good(harness.server)
+    await harness.add_feeds("/garbage", "/good")
+
+    outcomes = await poll(harness)
+
+    garbage = await harness.feed("/garbage")
+    assert outcomes["garbage"].new_articles == 0
+    assert not await harness.store.articles.recent(feed_id=garbage.id)
+    if outcomes["garbage"].status == "error":
+        assert garbage.state == "failing" and "not a feed" in (garbage.last_error or "")
+    else:
+        assert garbage.state == "warning"
+        assert "with neither a title nor a link skipped" in (garbage.parse_problem or "")
+    await assert_good_feed_unaffected(harness, outcomes)
+
+
+async def test_entries_need_a_word_or_a_link(harness: Harness) -> None:
+    server = harness.server
+    items = (
+        item("خبر", "")  # one Arabic word, no link: kept
+        + item("", server.url("/w/1"))  # a link without a title: kept, titled by its link
+        + item("أ ب", "")  # single letters, no link: skipped
+        + item("a", server.url("/w/2"))  # a link: kept whatever its title
+        + item("2026 ...", "")  # no word: skipped
+    )
+    server.add("/words", (PROLOG + channel(items)).encode())
+    await harness.add_feeds("/words")
+
+    outcomes = await poll(harness)
+
+    assert outcomes["words"].new_articles == 3
+    stored = {a.title for a in await harness.store.articles.recent()}
+    assert stored == {"خبر", server.url("/w/1"), "a"}
+    feed = await harness.feed("/words")
+    assert feed.state == "warning"
+    assert feed.parse_problem == "2 entries with neither a title nor a link skipped"
 
 
 async def test_duplicate_guids_across_feeds_are_stored_once_per_url(harness: Harness) -> None:

@@ -45,7 +45,7 @@ async def poll_with_llm(
     llm = TypeAdapter(LLMSettings).validate_python(
         {"base_url": base_url, "model": "test-model", "api_key": API_KEY, "timeout_seconds": 2}
     )
-    async with Fetcher(settings) as fetcher, httpx.AsyncClient() as client:
+    async with Fetcher(settings, allow_private=True) as fetcher, httpx.AsyncClient() as client:
         pipeline = Pipeline(store, fetcher, settings, llm=(client, llm))
         await pipeline.poll_feeds(await store.feeds.all())
 

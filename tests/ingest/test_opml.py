@@ -195,7 +195,7 @@ def test_cli_import_of_a_bad_file_is_one_clear_error(
 
 @pytest.fixture
 async def commands(store: Store) -> AsyncIterator[Commands]:
-    async with Fetcher(POLL) as fetcher:
+    async with Fetcher(POLL, allow_private=True) as fetcher:
         yield Commands(store, Settings(), fetcher, TopicLookup(), lambda: NOW, allow_private=True)
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import gzip
-from datetime import timedelta
+import logging
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
 
 from digests.clock import utcnow
 from digests.ingest.fetch import Fetcher
@@ -76,6 +80,33 @@ async def test_windows_1256_and_iso_8859_6_come_out_as_unicode(harness: Harness)
     assert titles.count("انطلاق معرض الرياض الدولي للكتاب بمشاركة 1800 دار نشر") == 2
 
 
+async def test_undeclared_windows_1256_feed_and_page_are_detected(harness: Harness) -> None:
+    """No XML encoding, no HTTP charset, no <meta>: the bytes alone say windows-1256."""
+    server = harness.server
+    feed = rss(server.base, encoding="windows-1256", declare_encoding=False, full_content=False)
+    assert b"encoding" not in feed
+    server.add("/cp1256", feed, headers={"Content-Type": "application/rss+xml"})
+    page = (DATA / "pages" / "windows1256" / "page.html").read_bytes()
+    page = page.replace(b'<meta charset="windows-1256">', b"")
+    assert b"charset" not in page
+    # The "rates" story links to the page; the other pages are not served (snippets stay).
+    server.add("/news/rates", page, headers={"Content-Type": "text/html"})
+    await harness.add_feeds("/cp1256")
+
+    [outcome] = await harness.pipeline.poll_feeds(await harness.store.feeds.all())
+
+    assert (outcome.status, outcome.new_articles) == ("ok", 5)
+    stored = await harness.store.articles.recent()
+    assert {a.title for a in stored} == TITLES
+    assert not any("\ufffd" in f"{a.title} {a.snippet} {a.text}" for a in stored)
+    by_slug = {a.url.rsplit("/", 1)[-1]: a for a in stored}
+    expected = (DATA / "pages" / "windows1256" / "expected.txt").read_text(encoding="utf-8")
+    assert by_slug["rates"].text == "\n\n".join(expected.split("\n\n")[1:]).strip()
+    checked = await harness.feed("/cp1256")
+    assert checked.title == "أخبار الاختبار"
+    assert checked.parse_problem == "no encoding declared; read as windows-1256"
+
+
 async def test_snippet_only_feed_fetches_and_cleans_the_article_pages(harness: Harness) -> None:
     seed_page = (DATA / "pages" / "seed" / "page.html").read_bytes()
     expected = (DATA / "pages" / "seed" / "expected.txt").read_text(encoding="utf-8").split("\n\n")
@@ -95,6 +126,23 @@ async def test_snippet_only_feed_fetches_and_cleans_the_article_pages(harness: H
     paragraphs = by_slug["rates"].text.split("\n\n")
     assert paragraphs == [p.strip() for p in expected[1:] if p.strip()]
     assert by_slug["football"].text == STORIES[1].paragraphs[0]
+
+
+async def test_a_photo_gallery_page_keeps_the_feed_summary(harness: Harness) -> None:
+    """A page with under 20 words of text keeps the feed's summary, not the page chrome."""
+    gallery = (DATA / "pages" / "gallery" / "page.html").read_bytes()
+    harness.server.add("/news/rates", gallery, headers={"Content-Type": "text/html"})
+    stories = tuple(s for s in STORIES if s.slug == "rates")
+    harness.server.add("/gallery", rss(harness.server.base, stories, full_content=False))
+    await harness.add_feeds("/gallery")
+
+    [outcome] = await harness.pipeline.poll_feeds(await harness.store.feeds.all())
+
+    assert outcome.new_articles == 1
+    assert harness.server.requests_for("/news/rates")  # the page was read, and refused
+    [article] = await harness.store.articles.recent()
+    assert article.text == stories[0].paragraphs[0]
+    assert "مشاهدة" not in article.text and "فيسبوك" not in article.text
 
 
 async def test_malformed_feed_is_read_as_far_as_possible_and_the_problem_recorded(
@@ -313,7 +361,7 @@ async def test_requests_to_one_host_stay_within_the_per_host_limit(
         feed_server.add(
             f"/h{n}", rss(feed_server.base, STORIES[:1], guid_prefix=f"h{n}:"), delay=0.2
         )
-    async with Fetcher(settings) as fetcher:
+    async with Fetcher(settings, allow_private=True) as fetcher:
         harness = Harness(store, fetcher, feed_server, settings)
         await harness.add_feeds(*(f"/h{n}" for n in range(6)))
         outcomes = await harness.pipeline.poll_feeds(await store.feeds.all())
@@ -353,3 +401,49 @@ async def test_unusable_article_links_never_stop_the_pass(harness: Harness) -> N
     assert by_name["good"].new_articles == 1
     assert all(by_name[f"bad{n}"].status in ("ok", "error") for n in range(3))
     assert await harness.store.articles.missing_text(limit=10) == []
+
+
+async def test_page_fetches_per_feed_are_capped_newest_first_with_one_log_line(
+    store: Store, feed_server: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A feed of 500 snippet-only entries: only the newest ``max_page_fetches_per_feed`` pages
+    are requested in the poll, the rest keep the feed's text, and the log has one line for the
+    feed (none from trafilatura for each page it cannot parse)."""
+    cap = 25
+    settings = PollSettings(
+        timeout_seconds=5, per_host_concurrency=8, max_page_fetches_per_feed=cap
+    )
+    newest = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    items = []
+    for n in range(500):  # entry n is n minutes older than entry 0; served oldest first
+        feed_server.add(f"/p/{n}", "<<<>>>", headers={"Content-Type": "text/html"})
+        items.append(
+            f"<item><title>خبر عاجل رقم {n} عن الأسواق</title><link>{feed_server.url(f'/p/{n}')}"
+            f"</link><pubDate>{format_datetime(newest - timedelta(minutes=n))}</pubDate>"
+            f"<description>ملخص الخبر رقم {n} كما نشرته الخلاصة.</description></item>"
+        )
+    channel = "".join(reversed(items))
+    feed_server.add(
+        "/flood", f'<rss version="2.0"><channel><title>سيل</title>{channel}</channel></rss>'
+    )
+    async with Fetcher(settings, allow_private=True) as fetcher:
+        harness = Harness(store, fetcher, feed_server, settings)
+        await harness.add_feeds("/flood")
+        with caplog.at_level(logging.DEBUG):
+            [outcome] = await harness.pipeline.poll_feeds(await store.feeds.all())
+
+    assert (outcome.status, outcome.new_articles) == ("ok", 500)
+    asked = [r.path for r in feed_server.requests if r.path.startswith("/p/")]
+    assert sorted(asked) == sorted(f"/p/{n}" for n in range(cap))  # the newest, once each
+    assert await store.articles.missing_text(limit=10) == []  # every article has its feed text
+    texts = {a.title: a.text for a in await store.articles.recent(limit=600)}
+    assert texts["خبر عاجل رقم 499 عن الأسواق"] == "ملخص الخبر رقم 499 كما نشرته الخلاصة."
+    assert [r for r in caplog.records if r.name.startswith("trafilatura")] == []
+    page_lines = [r.getMessage() for r in caplog.records if "article pages" in r.getMessage()]
+    assert page_lines == [
+        f"article pages: 0 read, {cap} unusable, 475 not fetched "
+        f"(over poll.max_page_fetches_per_feed = {cap}); those keep the feed's text"
+    ]
+    assert not [
+        r for r in caplog.records if "page unusable" in r.getMessage() and r.levelno > logging.DEBUG
+    ]

@@ -40,6 +40,7 @@ from digests.render.telegram import (
 from digests.render.text import render_text
 from digests.text.bidi import FSI, PDI
 from tests.support.render_fixtures import (
+    AGES,
     CASES,
     CREATED,
     HOSTILE,
@@ -295,6 +296,37 @@ def test_golden_cases_satisfy_the_platform_rules(name: str) -> None:
     check_slack(render_slack(case.digest, **options), count)
 
 
+# --------------------------------------------------------------------------- times
+
+
+def test_each_item_says_how_old_it_is_in_the_readers_time_zone() -> None:
+    digest = CASES["ages"].digest  # 01:30 on the 30th in Riyadh, the 29th in UTC
+    ages = {
+        "ar": ["منذ 5 دقائق", "منذ ساعتين", "أمس 18:30", "27 نوفمبر", "4 ديسمبر 2025"],
+        "en": ["5 minutes ago", "2 hours ago", "yesterday 18:30", "27 Nov", "4 Dec 2025"],
+    }
+    for language, expected in ages.items():
+        options: dict[str, Any] = {"language": language, "timezone": "Asia/Riyadh"}
+        [telegram] = render_telegram(digest, **options)
+        source_lines = [line for line in telegram.text.split("\n") if ITEM_SOURCE_LINE.match(line)]
+        shown = [bare(telegram_visible_text(line)) for line in source_lines]
+        assert [line.rsplit(" · ", 1)[1] for line in shown] == expected
+        assert shown[0].startswith(f"— {AGES[0].source} · ")
+        [slack] = render_slack(digest, **options)
+        meta = [b["elements"][0]["text"] for b in slack.blocks if b["block_id"].endswith("-meta")]
+        assert [bare(text).rsplit(" · ", 1)[1] for text in meta] == expected
+    # Numbers inside the Arabic lines stay isolated, on both surfaces.
+    [telegram] = render_telegram(digest, language="ar", timezone="Asia/Riyadh")
+    assert f"<i>— الأخبار · منذ {FSI}5{PDI} دقائق</i>" in telegram.text
+    assert f"<i>— العربية · {FSI}4{PDI} ديسمبر {FSI}2025{PDI}</i>" in telegram.text
+    [slack] = render_slack(digest, language="ar", timezone="Asia/Riyadh")
+    last_meta = slack.blocks[-1]["elements"][0]["text"]
+    assert last_meta == f"— العربية · {FSI}4{PDI} ديسمبر {FSI}2025{PDI}"
+    assert f"— الأرصاد · أمس {FSI}18:30{PDI}" in json.dumps(slack.blocks, ensure_ascii=False)
+    # In UTC the digest is composed on the 29th: the same article is today's.
+    assert "— الأرصاد · اليوم 15:30" in render_text(digest, language="ar", timezone="UTC")
+
+
 # --------------------------------------------------------------------------- hostile input
 
 
@@ -424,9 +456,10 @@ def test_items_keep_the_composers_order_and_are_numbered_across_sections() -> No
 
 
 def test_naive_timestamps_are_utc_not_the_machines_zone() -> None:
-    naive = replace(item(1, "عنوان", "ملخص"), published_at=CREATED.replace(tzinfo=None))
+    morning = CREATED - timedelta(hours=8)  # 09:00 UTC, 12:00 in Riyadh
+    naive = replace(item(1, "عنوان", "ملخص"), published_at=morning.replace(tzinfo=None))
     text = render_text(one(naive), language="ar", timezone="Asia/Riyadh")
-    assert "· 20:00 ·" in text
+    assert "· اليوم 12:00 ·" in text
 
 
 def test_also_reported_by_names_at_most_five_and_counts_the_rest() -> None:
@@ -648,3 +681,27 @@ def test_any_digest_renders_into_valid_telegram_messages(
 @given(digests())
 def test_any_digest_renders_into_valid_slack_messages(digest: Digest) -> None:
     check_slack(render_slack(digest, language="ar", timezone="Asia/Riyadh"), len(digest.items))
+
+
+def test_a_reply_headline_is_one_link_and_bold_runs_are_marked_once() -> None:
+    from digests.compose.reply import Reply, Span
+    from digests.render.slack import render_reply as slack_reply
+    from digests.render.telegram import render_reply as telegram_reply
+
+    url = "https://news.example/a/1"
+    headline = (  # a search result: the headline bold throughout, «إندونيسي» the match
+        Span("1. "),
+        Span("فتى ", url, bold=True),
+        Span("إندونيسي", url, bold=True),
+        Span(" يبقى…", url, bold=True),
+    )
+    snippet = (Span("في "), Span("إيران", bold=True), Span(" "), Span("والعراق", bold=True))
+    reply = Reply((headline, snippet))
+
+    assert telegram_reply(reply) == (
+        f'1. <a href="{url}"><b>فتى إندونيسي يبقى…</b></a>\n\nفي <b>إيران</b> <b>والعراق</b>'
+    )
+    texts = [block["text"]["text"] for block in slack_reply(reply)]
+    assert texts == [f"1. *<{url}|فتى إندونيسي يبقى…>*", "في *إيران* *والعراق*"]
+    bold_words = Reply(((Span("إيران", bold=True), Span("والعراق ", bold=True), Span("اليوم")),))
+    assert slack_reply(bold_words)[0]["text"]["text"] == "*إيرانوالعراق* اليوم"

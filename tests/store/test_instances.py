@@ -15,6 +15,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 import digests.store
 from bot.service import scheduled_time
+from digests.clock import utcnow
 from digests.compose.destination import Destination
 from digests.deliver.queue import ConsoleSender, post_digest
 from digests.ingest.settings import FeedSettings
@@ -22,6 +23,7 @@ from digests.models import Entry, TopicRow
 from digests.store import Store
 from digests.store.database import advisory_key, sqlite_url
 from digests.store.instances import Instances, LeaderLock
+from digests.store.schema import instances
 from digests.text.enrich import Enrichment
 from tests.compose.test_digest import NOW, seed_two_outlets
 from tests.conftest import other_instance
@@ -42,7 +44,7 @@ async def test_on_sqlite_the_process_is_the_only_instance_and_always_leads(
     store = await Store.open(sqlite_url(tmp_path / "one.sqlite3"))
     try:
         assert store.single_instance
-        assert await Instances(store.db, live_for=LIVE).heartbeat(NOW) == 1
+        assert await Instances(store.db, live_for=LIVE).heartbeat() == 1
         for name in ("telegram-polling", "housekeeping"):
             lock = LeaderLock(store.db, name)
             assert await lock.acquire() and await lock.check() and await lock.lead()
@@ -51,20 +53,35 @@ async def test_on_sqlite_the_process_is_the_only_instance_and_always_leads(
         await store.close()
 
 
-async def test_heartbeats_count_the_live_instances(store: Store) -> None:
+async def test_heartbeats_count_the_live_instances_on_the_databases_clock(store: Store) -> None:
+    """Heartbeats are stamped and compared on the database's clock, so an instance whose own
+    clock is off is counted like the others (its clock is never asked)."""
     if store.single_instance:
         pytest.skip("SQLite serves one process: there is no other instance to count")
-    one = Instances(store.db, live_for=LIVE)
+    live = timedelta(milliseconds=300)
+    one = Instances(store.db, live_for=live)
     async with other_instance(store) as other_store:
-        two = Instances(other_store.db, live_for=LIVE)
-        assert await one.heartbeat(NOW) == 1
-        assert await two.heartbeat(NOW + timedelta(seconds=1)) == 2
-        # The first one stops beating: after LIVE it no longer counts.
-        assert await two.heartbeat(NOW + LIVE + timedelta(seconds=2)) == 1
+        two = Instances(other_store.db, live_for=live)
+        assert await one.heartbeat() == 1
+        assert await two.heartbeat() == 2
+        # The first one stops beating: after ``live`` it no longer counts.
+        await asyncio.sleep(0.4)
+        assert await two.heartbeat() == 1
         await two.leave()
-        assert await one.heartbeat(NOW + LIVE + timedelta(seconds=3)) == 1
-        # A row silent for ten times LIVE is deleted by the next heartbeat.
-        await one.heartbeat(NOW + 11 * LIVE)
+        assert await one.heartbeat() == 1
+        # A row silent for ten times ``live`` (an instance killed an hour ago) is deleted by
+        # the next heartbeat.
+        async with store.db.write() as conn:
+            await conn.execute(
+                instances.insert().values(
+                    id="gone",
+                    host="h",
+                    pid=1,
+                    started_at=NOW,
+                    seen_at=utcnow() - timedelta(hours=1),
+                )
+            )
+        assert await one.heartbeat() == 1
         async with store.engine.connect() as conn:
             rows = (await conn.execute(sa.text("SELECT id FROM instances"))).scalars().all()
         assert rows == [one.id]
@@ -214,15 +231,15 @@ def test_a_digest_is_keyed_by_the_scheduled_time_it_is_for() -> None:
 
 async def test_a_refused_destination_is_stopped_once_for_every_instance(store: Store) -> None:
     async with other_instance(store) as other_store:
-        mine, theirs = store.outbox, other_store.outbox
+        mine, theirs = store.stopped, other_store.stopped
         firsts = await asyncio.gather(
-            mine.stop_destination("news", "Forbidden: bot was kicked", NOW),
-            theirs.stop_destination("news", "Forbidden: bot was kicked", NOW),
+            mine.stop("news", "Forbidden: bot was kicked", NOW),
+            theirs.stop("news", "Forbidden: bot was kicked", NOW),
         )
         assert sorted(firsts) == [False, True]  # one of them tells the admins
-        assert await theirs.stopped() == {"news"} == await mine.stopped()
-        assert await mine.clear_stopped() == 1  # a service start tries it again
-        assert await theirs.stopped() == set()
+        assert await theirs.names() == {"news"} == await mine.names()
+        assert await mine.clear() == 1  # a service start tries it again
+        assert await theirs.names() == set()
 
 
 async def test_leading_confirms_a_held_lock_or_takes_a_free_one(store: Store) -> None:

@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from digests.clock import utcnow
 from digests.errors import AlreadySent
 from digests.ingest.settings import FeedSettings
 from digests.models import Entry
 from digests.store import Store
 from digests.store.database import sqlite_url
 from digests.store.outbox import Outbox, OutboxMessage, SentStories
+from tests.conftest import other_instance
 
 T0 = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
@@ -117,7 +119,8 @@ async def test_only_one_part_per_chat_is_in_flight(store: Store) -> None:
     await enqueue(outbox, "-1", "k", parts=3)
 
     (first,) = await claim(outbox)
-    assert (first.part, first.status, first.claimed_until) == (1, "sending", T0 + LEASE)
+    assert (first.part, first.status) == (1, "sending")
+    assert first.claimed_until is not None and first.claimed_until > utcnow()
     assert await claim(outbox) == []
     assert await claim(outbox, at(29)) == []
 
@@ -145,12 +148,15 @@ async def test_an_expired_lease_is_claimed_again_after_a_crash(store: Store) -> 
     outbox = store.outbox
     await enqueue(outbox, "-1", "k", parts=2)
 
-    (crashed,) = await claim(outbox)  # the sender dies before mark_sent
+    # The sender dies before mark_sent; its lease (on the database's clock) runs out.
+    (crashed,) = await outbox.claim(T0, limit=100, lease=timedelta(milliseconds=200))
     assert await claim(outbox, at(29)) == []
+    await asyncio.sleep(0.3)
     (again,) = await claim(outbox, at(30))
 
     assert again.id == crashed.id and again.part == 1
-    assert again.claimed_until == at(30) + LEASE
+    assert crashed.claimed_until is not None and again.claimed_until is not None
+    assert again.claimed_until > crashed.claimed_until
     # The first sender comes back late: its outcome still counts once.
     assert await outbox.mark_sent(crashed.id, "1", at(31))
     assert not await outbox.mark_sent(again.id, "2", at(32))
@@ -227,12 +233,12 @@ async def test_drop_stale_drops_waiting_parts_only(
     await enqueue(outbox, "-2", "old-crashed", when=T0)
     await enqueue(outbox, "-3", "old-waiting", parts=2, when=T0)
     await enqueue(outbox, "-4", "fresh", when=at(3600))
-    (crashed,) = await outbox.claim(at(3500), limit=1, lease=LEASE, platform="telegram")
-    assert crashed.digest_key == "old-crashed"  # its sender dies; the lease ends at 3530
+    (crashed,) = await outbox.claim(at(3500), limit=1, lease=timedelta(0), platform="telegram")
+    assert crashed.digest_key == "old-crashed"  # its sender dies; its lease has run out
     (in_flight,) = await outbox.claim(at(3600), limit=1, lease=LEASE, platform="slack")
 
     with caplog.at_level(logging.WARNING, logger="digests.store.outbox"):
-        dropped = await outbox.drop_stale(at(1800), at(3620))
+        dropped = await outbox.drop_stale(at(1800))
 
     assert dropped == 3
     assert "dropped 3 stale parts" in caplog.text
@@ -242,7 +248,7 @@ async def test_drop_stale_drops_waiting_parts_only(
     assert await outbox.pending_for("-2") == await outbox.pending_for("-3") == []
     dropped_part = await outbox.get(crashed.id)
     assert dropped_part is not None and dropped_part.status == "dropped"
-    assert await outbox.drop_stale(at(1800), at(3620)) == 0
+    assert await outbox.drop_stale(at(1800)) == 0
     assert await outbox.mark_sent(in_flight.id, "5", at(3621))
 
 
@@ -346,3 +352,56 @@ async def test_timestamps_come_back_aware_and_rows_are_plain_sql(store: Store) -
     async with store.engine.connect() as conn:
         statuses = (await conn.execute(sa.text("SELECT status FROM outbox"))).scalars().all()
     assert statuses == ["sending"]
+
+
+# --------------------------------------------------------------------------- leases on the
+# database's clock: a claimer's own clock decides only when a pending part is due.
+
+SHORT = timedelta(milliseconds=400)
+AN_HOUR = timedelta(hours=1)
+
+
+async def test_a_live_lease_holds_whatever_the_claimers_clock_says(store: Store) -> None:
+    """A claimer whose clock runs an hour ahead cannot take a part another claimer holds."""
+    await enqueue(store.outbox, "-1", "k", when=utcnow() - AN_HOUR)
+    async with other_instance(store) as other_store:
+        (held,) = await store.outbox.claim(utcnow(), limit=10, lease=timedelta(seconds=30))
+        assert await other_store.outbox.claim(utcnow() + AN_HOUR, limit=10, lease=LEASE) == []
+        assert await other_store.outbox.drop_stale(utcnow() + AN_HOUR) == 0
+        stored = await other_store.outbox.get(held.id)
+        assert stored is not None and stored.status == "sending"
+
+
+async def test_an_expired_lease_is_taken_over_whatever_the_claimers_clock_says(
+    store: Store,
+) -> None:
+    """A claimer whose clock runs an hour behind still takes over a lease that ran out."""
+    await enqueue(store.outbox, "-1", "k", when=utcnow() - 2 * AN_HOUR)
+    async with other_instance(store) as other_store:
+        (dead,) = await store.outbox.claim(utcnow(), limit=10, lease=SHORT)
+        await asyncio.sleep(SHORT.total_seconds() + 0.1)
+        (taken,) = await other_store.outbox.claim(utcnow() - AN_HOUR, limit=10, lease=LEASE)
+        assert taken.id == dead.id
+
+
+async def test_a_renewed_lease_is_kept_and_one_not_renewed_is_taken_over(store: Store) -> None:
+    await enqueue(store.outbox, "-1", "k", parts=2)
+    async with other_instance(store) as other_store:
+        (mine,) = await store.outbox.claim(utcnow(), limit=10, lease=SHORT)
+        assert mine.claimed_until is not None
+        held = {mine.id: mine.claimed_until}
+        for _ in range(3):  # 0.6 s in all: longer than the lease, renewed every 0.2 s
+            await asyncio.sleep(0.2)
+            held = await store.outbox.renew(held, SHORT)
+            assert list(held) == [mine.id]
+            assert await other_store.outbox.claim(utcnow() + AN_HOUR, limit=10, lease=LEASE) == []
+        await asyncio.sleep(SHORT.total_seconds() + 0.1)  # the sender stops renewing: it died
+        (taken,) = await other_store.outbox.claim(utcnow(), limit=10, lease=LEASE)
+        assert taken.id == mine.id
+        # The late sender's renewal finds the part held by another: it is no longer its own.
+        assert await store.outbox.renew(held, SHORT) == {}
+        # Given back untried, a part is due again at once, for any claimer.
+        assert taken.claimed_until is not None
+        assert await other_store.outbox.give_back({taken.id: taken.claimed_until}) == 1
+        (again,) = await store.outbox.claim(utcnow(), limit=10, lease=LEASE)
+        assert (again.id, again.attempts) == (mine.id, 0)

@@ -36,7 +36,21 @@ Faithful to the real Bot API:
   ``chat_member``, ``message_reaction`` and ``message_reaction_count``); a newer poll ends an
   older one with 409 "Conflict: terminated by other getUpdates request ..."; getUpdates while a
   webhook is set is 409.
-* **Rate limits**: 429 "Too Many Requests: retry after N" with ``parameters.retry_after``.
+* **Automatic entities**: in a bot's message the server adds the ``bot_command`` and
+  ``hashtag`` entities it finds in the visible text (tdlib's ``find_entities``: a command is
+  ``/`` and 1-64 of ``[A-Za-z0-9_]`` (and ``@bot``), not preceded or followed by a letter,
+  digit, ``_``, ``/``, ``<`` or ``>``; a hashtag is ``#`` not preceded by a hashtag letter,
+  then hashtag letters (Unicode letters, decimal digits, ``_``, ZWNJ, ``·``), at least one of
+  them a letter, not followed by ``#``). A found entity that overlaps a link, a mention,
+  ``code``, ``pre`` or a custom emoji is dropped; bold, italic and the like do not stop it.
+* **Chat actions** (``sendChatAction``): ``action`` must be one of the documented actions
+  (else 400 "wrong parameter action in request"); the chat and the forum topic are checked
+  like a message's. Accepted actions are recorded in ``actions``.
+* **Rate limits**: 429 "Too Many Requests: retry after N" with ``parameters.retry_after``,
+  and the wait is enforced: until it has passed, every send to that chat (after a per-chat
+  limit) or to any chat (after the overall, bot-wide limit) is refused again with the time
+  left. Such a send is a flood violation, recorded in ``violations``, when it reached the
+  server after the 429 was given (one already in flight then is refused but not counted).
 
 Simplified or stricter (say so when a test relies on it):
 
@@ -47,10 +61,16 @@ Simplified or stricter (say so when a test relies on it):
 * Rate limits are exact sliding windows (configurable through ``RateLimits``): by default 1
   message per second per private chat, 20 per minute per group or channel (negative ids), 30
   per second overall. The server is looser with short bursts. Only ``sendMessage`` counts;
-  edits are not limited. ``force_retry_after`` makes the next sends answer 429 on demand; the
-  windows run on ``clock`` so a test can move time instead of sleeping.
-* MarkdownV2/Markdown texts are accepted unparsed (no entities). No automatic url, mention or
-  hashtag entities in bot messages; injected user messages get ``bot_command`` entities only.
+  edits are not limited. ``force_retry_after`` makes the next sends answer 429 on demand (its
+  wait is enforced like the others); the windows run on ``clock`` so a test can move time
+  instead of sleeping.
+* ``latency`` (method name → seconds) makes the server take that long before it handles each
+  call of a method (a slow or overloaded server); the call is handled even if the client has
+  given up meanwhile, as a real server does with a request it has received.
+* MarkdownV2/Markdown texts are accepted unparsed (no entities). No automatic url, mention,
+  cashtag or bank-card entities in bot messages; injected user messages get ``bot_command``
+  entities only. Chat actions are recorded, not rate limited (a client shows one until the
+  bot's next message, or for 5 seconds).
 * Chats not configured are created on first use when ``auto_chats=True`` (the default):
   positive ids are private chats, ids below -10**12 supergroups, other negative ids groups.
 * A webhook is recorded, never called. No files, media, inline mode or payments.
@@ -67,6 +87,7 @@ import math
 import re
 import threading
 import time
+import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -86,7 +107,10 @@ __all__ = [
     "RateLimits",
     "Rejection",
     "bot_command_entities",
+    "entity_texts",
     "fake_telegram",
+    "found_entities",
+    "hashtag_entities",
     "parse_html",
     "utf16_len",
 ]
@@ -565,6 +589,10 @@ _BOOL_FIELDS = frozenset(
 )
 _DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 _CALLBACK_DATA_MAX = 64  # bytes
+_CHAT_ACTIONS = frozenset(
+    "typing upload_photo record_video upload_video record_voice upload_voice upload_document "
+    "choose_sticker find_location record_video_note upload_video_note".split()
+)
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 
 
@@ -616,6 +644,74 @@ def bot_command_entities(text: str) -> list[JSON]:
     return entities
 
 
+def entity_texts(message: JSON, kind: str) -> list[str]:
+    """The text of each ``kind`` entity (``bot_command``, ``hashtag``, ``text_link`` …) of a
+    message as ``FakeTelegram.sent`` records it."""
+    units = str(message["visible_text"]).encode("utf-16-le", "surrogatepass")
+    return [
+        units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in message["entities"]
+        if e["type"] == kind
+    ]
+
+
+def _is_hashtag_letter(ch: str) -> bool:
+    """tdlib's ``is_hashtag_letter``: a letter, a decimal digit, ``_``, ZWNJ, ``·``, Sinhala."""
+    if ch in "_\u200c\u00b7" or "\u0d80" <= ch <= "\u0dff":
+        return True
+    category = unicodedata.category(ch)
+    return category[0] == "L" or category == "Nd"
+
+
+def hashtag_entities(text: str) -> list[JSON]:
+    """``hashtag`` entities as the server finds them (tdlib's ``match_hashtags``; the
+    ``#tag@bot`` form is left out)."""
+    entities: list[JSON] = []
+    for match in re.finditer("#", text):
+        start = match.start()
+        if start and _is_hashtag_letter(text[start - 1]):
+            continue
+        end = start + 1
+        while end < len(text) and _is_hashtag_letter(text[end]):
+            end += 1
+        body = text[start + 1 : end]
+        if end < len(text) and text[end] == "#":
+            continue
+        if not any(unicodedata.category(ch)[0] == "L" for ch in body):
+            continue
+        entities.append(
+            {
+                "type": "hashtag",
+                "offset": utf16_len(text[:start]),
+                "length": utf16_len(text[start : start + 1 + min(len(body), 256)]),
+            }
+        )
+    return entities
+
+
+_SPLITTABLE = frozenset({"bold", "italic", "underline", "strikethrough", "spoiler"})
+_BLOCKQUOTES = frozenset({"blockquote", "expandable_blockquote"})
+
+
+def found_entities(text: str, entities: list[JSON]) -> list[JSON]:
+    """``entities`` (from the markup) with the ``bot_command`` and ``hashtag`` entities the
+    server finds in a bot's ``text`` merged in (tdlib's ``merge_new_entities``): a found
+    entity that overlaps a link, mention, code, pre or custom emoji is dropped."""
+    found = sorted(bot_command_entities(text) + hashtag_entities(text), key=lambda e: e["offset"])
+    blocking = [
+        (e["offset"], e["offset"] + e["length"])
+        for e in entities
+        if e["type"] not in _SPLITTABLE and e["type"] not in _BLOCKQUOTES
+    ]
+    merged = list(entities)
+    for entity in found:
+        start, end = entity["offset"], entity["offset"] + entity["length"]
+        if not any(start < b_end and b_start < end for b_start, b_end in blocking):
+            merged.append(entity)
+    merged.sort(key=lambda e: (e["offset"], -e["length"], _PRIORITY.get(e["type"], 50)))
+    return merged
+
+
 # ----------------------------------------------------------------------------- the server
 
 
@@ -654,6 +750,10 @@ class FakeTelegram:
         self.rejected: list[Rejection] = []
         self.answers: list[JSON] = []
         """Every accepted ``answerCallbackQuery``, its parameters."""
+        self.actions: list[JSON] = []
+        """Every accepted ``sendChatAction``: ``chat_id`` (resolved), ``action`` and
+        ``message_thread_id`` (None outside a forum topic), with ``after`` the number of
+        messages the fake had accepted before it (to tell what came first)."""
         self.webhook: JSON | None = None
         self.chats: dict[int, FakeChat] = {}
         self.users: dict[int, JSON] = {}
@@ -668,6 +768,13 @@ class FakeTelegram:
         self._commands: dict[tuple[str, str], list[JSON]] = {}
         self._gone: set[int] = set()
         self._forced: dict[int | None, deque[int]] = {}
+        # Per chat (None: bot-wide), the 429 being waited out: when it was given, and until.
+        self._holds: dict[int | None, tuple[float, float]] = {}
+        self._arrival = threading.local()  # when the request a handler thread serves arrived
+        self.violations: list[Rejection] = []
+        """Sends made before a ``retry_after`` the fake had answered had passed (see above)."""
+        self.latency: dict[str, float] = {}
+        """Method name → seconds the server waits before handling each call of it."""
         self._chat_sends: dict[int, deque[float]] = {}
         self._all_sends: deque[float] = deque()
         self._closed = False
@@ -687,6 +794,7 @@ class FakeTelegram:
                 "deleteMyCommands": self._delete_my_commands,
                 "sendMessage": self._send_message,
                 "editMessageText": self._edit_message_text,
+                "sendChatAction": self._send_chat_action,
                 "answerCallbackQuery": self._answer_callback_query,
                 "getChat": self._get_chat,
                 "getChatAdministrators": self._get_chat_administrators,
@@ -979,6 +1087,7 @@ class FakeTelegram:
     # ------------------------------------------------------------------ HTTP
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        self._arrival.at = self.clock()
         url = urlsplit(handler.path)
         try:
             params = self._read_params(handler, url.query)
@@ -1003,6 +1112,9 @@ class FakeTelegram:
                 raise _ApiError(404, "Not Found")
             with self._changed:
                 self.calls.append(Call(method, params))
+                delay = self.latency.get(method, 0.0)
+                if delay > 0:  # woken early only by close()
+                    self._changed.wait_for(lambda: self._closed, timeout=delay)
             result = run(params)
         except _ApiError as error:
             with self._changed:
@@ -1135,6 +1247,7 @@ class FakeTelegram:
         visible, entities = _trim(visible, entities)
         if not visible:
             raise _bad("message text is empty")
+        entities = found_entities(visible, entities)
         if utf16_len(visible) > MAX_MESSAGE_UNITS:
             raise _bad("message is too long")
         return visible, entities
@@ -1178,28 +1291,51 @@ class FakeTelegram:
         return int(target)
 
     def _take_send_slot(self, chat: FakeChat) -> None:
-        """429 when a flood limit is reached (or one was forced); otherwise count the send."""
+        """429 when a flood limit is reached (or one was forced) or one's wait has not yet
+        passed (a violation, when the send arrived after that 429); otherwise count the
+        send."""
+        now = self.clock()
+        for key in (chat.id, None):
+            given, until = self._holds.get(key, (now, now))
+            if now < until:
+                error = _too_many(until - now)
+                if getattr(self._arrival, "at", now) >= given:
+                    self.violations.append(
+                        Rejection(
+                            "sendMessage",
+                            {"chat_id": chat.id},
+                            error.code,
+                            error.description,
+                            error.parameters,
+                        )
+                    )
+                raise error
         for key in (chat.id, None):
             forced = self._forced.get(key)
             if forced:
-                raise _too_many(forced.popleft())
-        now = self.clock()
+                raise self._hold(key, forced.popleft(), now)
         limits = self.limits
         if chat.type == "private":
             limit, window = limits.per_private_chat, limits.private_window
         else:
             limit, window = limits.per_group, limits.group_window
         chat_sends = self._chat_sends.setdefault(chat.id, deque())
-        for sends, count, span in (
-            (chat_sends, limit, window),
-            (self._all_sends, limits.overall, limits.overall_window),
+        for key, sends, count, span in (
+            (chat.id, chat_sends, limit, window),
+            (None, self._all_sends, limits.overall, limits.overall_window),
         ):
             while sends and sends[0] <= now - span:
                 sends.popleft()
             if count is not None and len(sends) >= count:
-                raise _too_many(sends[-count] + span - now)
+                raise self._hold(key, max(1, math.ceil(sends[-count] + span - now)), now)
         chat_sends.append(now)
         self._all_sends.append(now)
+
+    def _hold(self, chat_id: int | None, seconds: int, now: float) -> _ApiError:
+        """The 429 telling the client to wait ``seconds`` before the next send to ``chat_id``
+        (any chat: None); sends before then are refused."""
+        self._holds[chat_id] = (now, now + seconds)
+        return _too_many(seconds)
 
     def _record_sent(self, method: str, params: JSON, message: JSON, entities: list[JSON]) -> None:
         record = {
@@ -1287,6 +1423,25 @@ class FakeTelegram:
                 message["reply_markup"] = markup
             self._record_sent("editMessageText", params, message, entities)
             return dict(message)
+
+    def _send_chat_action(self, params: JSON) -> bool:
+        with self._changed:
+            chat = self._chat(params)
+            self._check_writable(chat)
+            thread = self._check_thread(chat, params)
+            action = params.get("action")
+            if action not in _CHAT_ACTIONS:
+                raise _bad("wrong parameter action in request")
+            self.actions.append(
+                {
+                    "chat_id": chat.id,
+                    "action": action,
+                    "message_thread_id": thread,
+                    "after": len(self._sent),
+                }
+            )
+            self._changed.notify_all()
+            return True
 
     def _answer_callback_query(self, params: JSON) -> bool:
         with self._changed:

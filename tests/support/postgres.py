@@ -173,6 +173,12 @@ class PostgresServer:
             as_postgres=bool(run_as),
         )
 
+    @property
+    def local(self) -> bool:
+        """Whether this process started the server (its backends are local processes, which a
+        test may signal), rather than attaching to ``NEWSDIGEST_TEST_POSTGRES_URL``."""
+        return self._root is not None
+
     def url(self, database: str) -> str:
         """The SQLAlchemy (asyncpg) URL of ``database`` on this server."""
         return f"{self._base}/{database}"

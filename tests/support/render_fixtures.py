@@ -12,9 +12,23 @@ from datetime import UTC, datetime, timedelta
 from digests.compose.i18n import Language
 from digests.models import Digest, DigestItem, DigestSection, Link, TopicRef
 
-__all__ = ["CASES", "CREATED", "RenderCase", "item", "long_summary", "many_items"]
+__all__ = [
+    "AGES",
+    "AGES_CREATED",
+    "AWKWARD_TAGS",
+    "AWKWARD_TOPICS",
+    "CASES",
+    "CREATED",
+    "RenderCase",
+    "item",
+    "long_summary",
+    "many_items",
+    "tagged",
+]
 
 CREATED = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)  # 20:00 in Riyadh, a Sunday
+# 01:30 on Monday 30 November in Riyadh, while UTC is still on Sunday the 29th.
+AGES_CREATED = datetime(2026, 11, 29, 22, 30, tzinfo=UTC)
 
 ECONOMY = TopicRef("economy", "اقتصاد")
 INFLATION = TopicRef("inflation", "التضخم")
@@ -34,17 +48,18 @@ def item(
     source: str = "وكالة الأنباء",
     url: str | None = None,
     minutes: int = 0,
+    before: datetime = CREATED,
     also: tuple[Link, ...] = (),
     topics: tuple[TopicRef, ...] = (),
     related: tuple[Link, ...] = (),
 ) -> DigestItem:
-    """A digest item published ``minutes`` before the digest."""
+    """A digest item published ``minutes`` before ``before`` (the digest's time)."""
     return DigestItem(
         article_id=article_id,
         title=title,
         url=url if url is not None else f"https://news.example/a/{article_id}",
         source=source,
-        published_at=CREATED - timedelta(minutes=minutes),
+        published_at=before - timedelta(minutes=minutes),
         summary=summary,
         also_reported_by=also,
         topics=topics,
@@ -159,6 +174,28 @@ HOSTILE = (
     ),
 )
 
+# The same kind of story at several ages, seen from AGES_CREATED: 5 minutes, 2 hours,
+# yesterday in Riyadh (18:30 on the 29th: the same day in UTC), 3 days, last year.
+AGES = tuple(
+    item(
+        20 + n,
+        title,
+        "قالت مصادر رسمية إن التفاصيل الكاملة ستعلن خلال مؤتمر صحفي.",
+        source=source,
+        minutes=minutes,
+        before=AGES_CREATED,
+    )
+    for n, (title, source, minutes) in enumerate(
+        [
+            ("انطلاق معرض الكتاب الدولي بمشاركة 30 دولة", "الأخبار", 5),
+            ("افتتاح جسر جديد فوق النيل", "الأهرام", 120),
+            ("هطول أمطار على العاصمة", "الأرصاد", 7 * 60),
+            ("توقيع اتفاقية تعاون تجاري", "الاقتصادية", 3 * 24 * 60),
+            ("إطلاق قمر صناعي للاتصالات", "العربية", 361 * 24 * 60),
+        ]
+    )
+)
+
 
 @dataclass(frozen=True)
 class RenderCase:
@@ -207,6 +244,14 @@ CASES: dict[str, RenderCase] = {
         language="en",
         timezone="UTC",
     ),
+    "ages": RenderCase(
+        Digest(
+            destination="telegram:@akhbar",
+            created_at=AGES_CREATED,
+            sections=(DigestSection(None, AGES),),
+        ),
+        bot_username=None,
+    ),
     "hostile": RenderCase(
         Digest(
             destination="telegram:@akhbar",
@@ -245,3 +290,23 @@ def many_items(count: int) -> Digest:
     return Digest(
         destination="telegram:@akhbar", created_at=CREATED, sections=(DigestSection(None, items),)
     )
+
+
+# Topic names that are not simply words and spaces, and the tags they must become (one whole
+# hashtag each on Telegram, no look-alike underscore on Slack).
+AWKWARD_TOPICS = (
+    TopicRef("renewable-energy", "الطاقة المتجددة"),
+    TopicRef("space", "الفضاء 🚀"),
+    TopicRef("oman", "عُمان"),
+    TopicRef("isis", "Islamic State (ISIS)"),
+    TopicRef("al-qaeda", "al-Qaeda"),
+)
+AWKWARD_TAGS = ("#الطاقة_المتجددة", "#الفضاء", "#عمان", "#Islamic_State_ISIS", "#al_Qaeda")
+
+
+def tagged() -> Digest:
+    """One story filed under every topic of ``AWKWARD_TOPICS``."""
+    story = item(
+        1, "تمويل جديد لمشروعات الطاقة الشمسية", "وافق الصندوق على التمويل.", topics=AWKWARD_TOPICS
+    )
+    return Digest(destination="t", created_at=CREATED, sections=(DigestSection(None, (story,)),))

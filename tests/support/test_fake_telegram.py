@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
@@ -324,13 +325,59 @@ async def test_an_overall_limit_across_chats() -> None:
         fake.close()
 
 
-async def test_a_429_can_be_forced(fake: FakeTelegram, bot: Bot) -> None:
-    fake.force_retry_after(USER, retry_after=7)
-    with pytest.raises(RetryAfter) as raised:
-        await bot.send_message(USER, "x")
-    assert raised.value.retry_after == timedelta(seconds=7)
-    await bot.send_message(USER, "then accepted")
-    assert len(fake.sent(USER)) == 1
+async def test_a_429_can_be_forced_and_its_wait_is_enforced() -> None:
+    clock = ManualClock()
+    fake = FakeTelegram(limits=NO_LIMITS, clock=clock)
+    try:
+        async with make_bot(fake) as bot:
+            fake.force_retry_after(USER, retry_after=7)
+            with pytest.raises(RetryAfter) as raised:
+                await bot.send_message(USER, "x")
+            assert raised.value.retry_after == timedelta(seconds=7)
+            await bot.send_message(OTHER_USER, "another chat is not held")
+            clock.advance(2.0)
+            with pytest.raises(RetryAfter) as again:
+                await bot.send_message(USER, "too early")
+            assert again.value.retry_after == timedelta(seconds=5)
+            clock.advance(5.0)
+            await bot.send_message(USER, "then accepted")
+        assert [s["text"] for s in fake.sent(USER)] == ["then accepted"]
+        [violation] = fake.violations
+        assert (violation.params, violation.error_code) == ({"chat_id": USER}, 429)
+    finally:
+        fake.close()
+
+
+async def test_a_bot_wide_429_holds_every_chat_and_counts_violations() -> None:
+    """After the overall limit's 429, Telegram refuses sends to every chat until retry_after
+    has passed; each such send is a violation the fake records."""
+    clock = ManualClock()
+    limits = RateLimits(per_private_chat=None, per_group=None, overall=2, overall_window=1.0)
+    fake = FakeTelegram(limits=limits, clock=clock)
+    try:
+        async with make_bot(fake) as bot:
+            await bot.send_message(USER, "a")
+            await bot.send_message(OTHER_USER, "b")
+            with pytest.raises(RetryAfter) as raised:
+                await bot.send_message(GROUP, "c")
+            assert raised.value.retry_after == timedelta(seconds=1)
+            assert fake.violations == []
+            clock.advance(0.5)  # the window would have room again, but the wait is not over
+            with pytest.raises(RetryAfter):
+                await bot.send_message(SUPERGROUP, "d")
+            clock.advance(0.5)
+            await bot.send_message(SUPERGROUP, "e")
+        assert [v.params["chat_id"] for v in fake.violations] == [SUPERGROUP]
+    finally:
+        fake.close()
+
+
+async def test_latency_slows_a_method_down(fake: FakeTelegram, bot: Bot) -> None:
+    fake.latency["sendMessage"] = 0.3
+    started = time.monotonic()
+    await bot.send_message(USER, "بطيء")
+    assert time.monotonic() - started >= 0.3
+    assert await bot.get_me()  # other methods answer at once
 
 
 # --------------------------------------------------------------------------- chat states
@@ -436,6 +483,45 @@ async def test_bot_command_entities_are_marked_in_utf16(
     found = [(e.offset, e.length) for e in update.message.entities]
     assert found == commands
     assert all(e.type == MessageEntity.BOT_COMMAND for e in update.message.entities)
+
+
+async def test_a_bots_message_gets_the_commands_and_hashtags_telegram_finds(bot: Bot) -> None:
+    html = (
+        "<b>اكتب /help أو /schedule 08:00</b>\n/⁨search⁩ ⁨/follow⁩ إيران\n"
+        '#الطاقة_المتجددة #الفضاء_🚀 #2026 <a href="https://t.me/x?start=t-a">#رابط</a>'
+    )
+    message = await bot.send_message(USER, html, parse_mode=ParseMode.HTML)
+    assert message.text is not None
+    found = [
+        (e.type, message.parse_entity(e))
+        for e in message.entities
+        if e.type in (MessageEntity.BOT_COMMAND, MessageEntity.HASHTAG)
+    ]
+    assert found == [
+        (MessageEntity.BOT_COMMAND, "/help"),  # inside bold: still a command
+        (MessageEntity.BOT_COMMAND, "/schedule"),
+        (MessageEntity.BOT_COMMAND, "/follow"),  # an isolate is no word character
+        (MessageEntity.HASHTAG, "#الطاقة_المتجددة"),
+        (MessageEntity.HASHTAG, "#الفضاء_"),  # an emoji ends a hashtag
+    ]  # "/⁨search⁩" is no command, "#2026" has no letter, a link's text is no hashtag
+
+
+async def test_chat_actions_are_checked_and_recorded(fake: FakeTelegram, bot: Bot) -> None:
+    fake.add_topic(SUPERGROUP, 9, "أخبار")
+    assert await bot.send_chat_action(USER, "typing")
+    assert await bot.send_chat_action(SUPERGROUP, "typing", message_thread_id=9)
+    with pytest.raises(BadRequest, match="Wrong parameter action"):
+        await bot.send_chat_action(USER, "dancing")
+    with pytest.raises(BadRequest, match="thread not found"):
+        await bot.send_chat_action(SUPERGROUP, "typing", message_thread_id=10)
+    fake.block(USER)
+    with pytest.raises(Forbidden):
+        await bot.send_chat_action(USER, "typing")
+    assert fake.actions == [
+        {"chat_id": USER, "action": "typing", "message_thread_id": None, "after": 0},
+        {"chat_id": SUPERGROUP, "action": "typing", "message_thread_id": 9, "after": 0},
+    ]
+    assert fake.sent() == []  # an action is no message
 
 
 async def test_offset_limit_and_allowed_updates(fake: FakeTelegram, bot: Bot) -> None:

@@ -37,6 +37,24 @@ def test_clean_removes_bidi_and_control_characters(control: str) -> None:
     assert clean(f"خبر{control} عاجل") == "خبر عاجل"
 
 
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("\x1b[31mعاجل\x1b[0m: زلزال", "عاجل: زلزال"),  # SGR colours (CSI)
+        ("\x1b[1;31;42mخبر\x1b[m عاجل", "خبر عاجل"),
+        ("خبر\x1b[2J\x1b[H عاجل", "خبر عاجل"),  # clear screen, cursor home
+        ("خبر\x1b[?25l عاجل", "خبر عاجل"),  # private-mode CSI
+        ("\x1b]0;pwned\x07خبر عاجل", "خبر عاجل"),  # OSC window title, ended by BEL
+        ("\x1b]8;;http://evil.example\x1b\\خبر\x1b]8;;\x1b\\ عاجل", "خبر عاجل"),  # OSC 8 (ST)
+        ("خبر\x1bc عاجل", "خبر عاجل"),  # two-character ESC sequences
+        ("خبر\x1b(B عاجل\x1b7", "خبر عاجل"),
+        ("خبر\x1b عاجل", "خبر عاجل"),  # a lone ESC
+    ],
+)
+def test_clean_removes_terminal_escape_sequences_whole(title: str, expected: str) -> None:
+    assert clean(title) == expected
+
+
 def test_clean_stops_a_hostile_override_from_flipping_the_rest() -> None:
     title = "وزير المالية \u202eيستقيل بعد 3 أعوام"
     assert clean(title) == "وزير المالية يستقيل بعد 3 أعوام"
@@ -165,3 +183,23 @@ def test_clean_output_has_no_controls_but_newlines(text: str) -> None:
         assert (
             char not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
         )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("اكتب /help لترى الأوامر", "اكتب [/help] لترى الأوامر"),
+        ("/schedule 08:00 — موعد موجزك", "[/schedule 08:00] — موعد موجزك"),
+        ("مثلاً: /follow إيران أو /topics", "مثلاً: [/follow] إيران أو [/topics]"),
+        ("(/digest) الآن", "([/digest]) الآن"),
+        ("أضف: /addfeed https://news.example/rss", "أضف: [/addfeed https://news.example/rss]"),
+        ("عربي/English", "عربي/[English]"),  # not a command: the slash follows a letter
+        ("نسبة 1/2 و/أو", "نسبة [1/2] و/أو"),
+        ("وسم </b> و <i/> و /r/news", "وسم </[b]> و <[i]/> و /[r/news]"),  # no commands either
+    ],
+)
+def test_a_chat_command_is_isolated_whole_with_its_slash(text: str, expected: str) -> None:
+    """Telegram sees ``/help`` as a command only when its slash touches its name."""
+    out = isolate_ltr_runs(text)
+    assert shown(out) == expected
+    assert isolate_ltr_runs(out) == out

@@ -48,7 +48,7 @@ async def poll_all(store: Store, server: FeedServer, settings: PollSettings) -> 
         ],
         utcnow(),
     )
-    async with Fetcher(settings) as fetcher:
+    async with Fetcher(settings, allow_private=True) as fetcher:
         pipeline = Pipeline(store, fetcher, settings, enricher=Enricher(TAXONOMY))
         await pipeline.poll_feeds(await store.feeds.all())
     return pipeline
@@ -142,7 +142,10 @@ async def test_two_instances_put_one_event_in_one_story(
         ],
         utcnow(),
     )
-    async with other_instance(store) as other, Fetcher(poll_settings) as fetcher:
+    async with (
+        other_instance(store) as other,
+        Fetcher(poll_settings, allow_private=True) as fetcher,
+    ):
         b_clock = ShiftedClock()
         a = Pipeline(store, fetcher, poll_settings, enricher=Enricher(TAXONOMY))
         b = Pipeline(other, fetcher, poll_settings, enricher=Enricher(TAXONOMY), clock=b_clock)
