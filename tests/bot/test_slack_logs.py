@@ -24,7 +24,7 @@ from tests.support.fixtures import STORIES, rss
 __all__ = ["fake_slack"]
 
 # Tests run side by side (no fixed ops port); the feeds are on 127.0.0.1.
-EXTRA = "\n[ops]\nport = 0\n\n[admin]\nallow_private_feed_urls = true\n"
+EXTRA = "\n[admin]\nallow_private_feed_urls = true\n"
 
 
 async def serve(

@@ -25,7 +25,7 @@ __all__ = ["fake_slack"]
 
 NEWCOMER = "U0NEW001"
 # Tests run side by side (no fixed ops port); the feeds are on 127.0.0.1.
-EXTRA = "\n[ops]\nport = 0\n\n[admin]\nallow_private_feed_urls = true\n"
+EXTRA = "\n[admin]\nallow_private_feed_urls = true\n"
 _ISOLATES = str.maketrans("", "", "\u2066\u2067\u2068\u2069")
 # A slash that starts a command: not inside a URL, a path, a time zone (Africa/Cairo) or an
 # OPML closing tag (escaped or not).
