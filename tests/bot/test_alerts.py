@@ -56,7 +56,8 @@ def _config(tmp_path: Path, server: FeedServer, platform_section: str, destinati
     path = tmp_path / "newsdigest.toml"
     path.write_text(
         f'[storage]\ndata_dir = "{tmp_path / "data"}"\n\n'
-        "[ops]\nport = 0\n\n[poll]\ntimeout_seconds = 2\ntick_seconds = 1\nper_host_concurrency = 8\n"
+        "[ops]\nport = 0\n\n"
+        "[poll]\ntimeout_seconds = 2\ntick_seconds = 1\nper_host_concurrency = 8\n"
         "full_content_min_chars = 50\n\n"
         f'[topics]\ntaxonomy_file = "{TAXONOMY}"\n\n'
         "[admin]\nallow_private_feed_urls = true\n\n"

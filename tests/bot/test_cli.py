@@ -34,7 +34,8 @@ def config_for(
     path = tmp_path / "newsdigest.toml"
     path.write_text(
         f'[storage]\ndata_dir = "{tmp_path / "data"}"\n\n'
-        "[ops]\nport = 0\n\n[poll]\ntimeout_seconds = 2\ntick_seconds = 1\nper_host_concurrency = 8\n"
+        "[ops]\nport = 0\n\n"
+        "[poll]\ntimeout_seconds = 2\ntick_seconds = 1\nper_host_concurrency = 8\n"
         "full_content_min_chars = 150\n\n"
         f'[topics]\ntaxonomy_file = "{taxonomy}"\n\n'
         f"{feeds}"

@@ -41,7 +41,8 @@ def write_config(
     path = tmp_path / "newsdigest.toml"
     path.write_text(
         f'[storage]\ndata_dir = "{tmp_path / "data"}"\n\n'
-        "[ops]\nport = 0\n\n[poll]\ntimeout_seconds = 2\ntick_seconds = 1\nper_host_concurrency = 8\n"
+        "[ops]\nport = 0\n\n"
+        "[poll]\ntimeout_seconds = 2\ntick_seconds = 1\nper_host_concurrency = 8\n"
         "full_content_min_chars = 100\n\n"
         f'[topics]\ntaxonomy_file = "{TAXONOMY}"\n\n'
         f'[slack]\nbase_url = "{fake.base_url}"\nadmin_ids = ["{ADMIN}"]\n'

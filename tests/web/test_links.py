@@ -32,7 +32,8 @@ def config(tmp_path: Path, server: FeedServer, port: int, platform: str, destina
     path = tmp_path / "newsdigest.toml"
     path.write_text(
         f'[storage]\ndata_dir = "{tmp_path / "data"}"\n\n'
-        "[ops]\nport = 0\n\n[poll]\ntimeout_seconds = 2\ntick_seconds = 1\nper_host_concurrency = 8\n"
+        "[ops]\nport = 0\n\n"
+        "[poll]\ntimeout_seconds = 2\ntick_seconds = 1\nper_host_concurrency = 8\n"
         "full_content_min_chars = 100\n\n"
         f'[topics]\ntaxonomy_file = "{TAXONOMY}"\n\n'
         f'[web]\nenabled = true\nport = {port}\nbase_url = "http://127.0.0.1:{port}/"\n\n'
