@@ -1,11 +1,16 @@
 """Polling benchmark: N generated Arabic feeds served on loopback, polled twice.
 
-    .venv/bin/python -m bench.poll [--sizes 100 1000] [--items 20]
+    .venv/bin/python -m bench.poll [--sizes 100 1000] [--items 20] [--articles 0] [--enrich]
 
 For each N, a child process serves N RSS feeds (``items`` entries each, full content, ETag and
 Last-Modified) from a separate process on 127.0.0.1, and another child polls them all into a
 fresh SQLite database: a first pass (everything new) and a second pass (every feed answers
 304). It prints feeds/s, new articles/s, wall time and the poller's peak memory (max RSS).
+
+With ``--articles N`` the database first holds N stored articles (ANT resampled and indexed
+as bench/search.py builds them), so a pass on top of a large store can be compared with one
+on an empty store; ``--enrich`` runs the enricher (topics, stories, related articles, search
+keys) on what is polled, with the taxonomy of config/topics.toml, as the service does.
 
 Texts come from the ANT corpus in ../shared/eval-data when it is there (titles and bodies of
 real 2018 articles, used only in memory), else from the test stories. All feeds share one
@@ -30,6 +35,7 @@ from typing import Any
 
 from bench.memory import peak_rss_mb
 
+TAXONOMY = Path(__file__).parents[1] / "config" / "topics.toml"
 ANT = (
     Path(__file__).parents[1].parent
     / "shared"
@@ -94,13 +100,15 @@ def _serve(feeds: int, items: int, ready: Any) -> None:
         time.sleep(3600)
 
 
-async def _poll(base: str, feeds: int, database: Path) -> dict[str, Any]:
+async def _poll(base: str, feeds: int, database: Path, *, enrich: bool) -> dict[str, Any]:
     from digests.clock import utcnow
     from digests.ingest.fetch import Fetcher
     from digests.ingest.pipeline import Pipeline
     from digests.ingest.settings import FeedSettings, PollSettings
     from digests.store import Store
     from digests.store.database import sqlite_url
+    from digests.text.enrich import Enricher, TopicSettings, taxonomy_rows
+    from digests.text.taxonomy import Taxonomy
 
     settings = PollSettings(
         concurrency=32, per_host_concurrency=32, timeout_seconds=60, full_content_min_chars=0
@@ -109,12 +117,20 @@ async def _poll(base: str, feeds: int, database: Path) -> dict[str, Any]:
     await store.feeds.sync_config(
         [FeedSettings(url=f"{base}/feed/{n}", name=f"feed {n}") for n in range(feeds)], utcnow()
     )
+    enricher = None
+    if enrich:
+        taxonomy = Taxonomy.from_toml(TAXONOMY.read_text(encoding="utf-8"))
+        await store.topics.sync(taxonomy_rows(taxonomy), utcnow())
+        topic_settings = TopicSettings()
+        enricher = Enricher(taxonomy, topic_settings)
+        enricher.restore(await store.topics.index_rows(utcnow() - topic_settings.related_window))
     passes = []
     async with Fetcher(settings, allow_private=True) as fetcher:
-        pipeline = Pipeline(store, fetcher, settings)
+        pipeline = Pipeline(store, fetcher, settings, enricher=enricher)
+        polled = [f for f in await store.feeds.all() if not f.paused]  # not the prebuilt ones
         for label in ("first", "second (304)"):
             started = time.perf_counter()
-            outcomes = await pipeline.poll_feeds(await store.feeds.all())
+            outcomes = await pipeline.poll_feeds(polled)
             elapsed = time.perf_counter() - started
             passes.append(
                 {
@@ -131,9 +147,14 @@ async def _poll(base: str, feeds: int, database: Path) -> dict[str, Any]:
     return {"feeds": feeds, "passes": passes, "peak_mb": peak_mb}
 
 
-def _child(base: str, feeds: int) -> None:
+def _child(base: str, feeds: int, articles: int, enrich: bool) -> None:
+    from bench.search import _build
+
     with tempfile.TemporaryDirectory() as folder:
-        result = asyncio.run(_poll(base, feeds, Path(folder) / "bench.sqlite3"))
+        database = Path(folder) / "bench.sqlite3"
+        if articles:
+            asyncio.run(_build(database, articles))
+        result = asyncio.run(_poll(base, feeds, database, enrich=enrich))
     print(json.dumps(result))
 
 
@@ -142,13 +163,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--items", type=int, default=20, help="entries per feed")
+    parser.add_argument(
+        "--articles", type=int, default=0, help="articles stored before polling (default 0)"
+    )
+    parser.add_argument("--enrich", action="store_true", help="enrich what is polled")
     parser.add_argument("--child", nargs=2, metavar=("BASE", "FEEDS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(args.child[0], int(args.child[1]))
+        _child(args.child[0], int(args.child[1]), args.articles, args.enrich)
         return
     source = "ANT corpus" if ANT.exists() else "test stories (../shared/eval-data not found)"
-    print(f"texts: {source}; {args.items} items per feed; server in its own process\n")
+    print(
+        f"texts: {source}; {args.items} items per feed; server in its own process; "
+        f"{args.articles:,} articles stored before; enrichment {'on' if args.enrich else 'off'}\n"
+    )
     header = (
         f"{'feeds':>6} | {'pass':<13} | {'time s':>7} | {'feeds/s':>8} | {'new':>6} | "
         f"{'new/s':>8} | {'304s':>5} | {'errors':>6} | {'peak MB':>7}"
@@ -162,7 +190,17 @@ def main() -> None:
         base = ready.get(timeout=300)
         try:
             out = subprocess.run(
-                [sys.executable, "-m", "bench.poll", "--child", base, str(size)],
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.poll",
+                    "--child",
+                    base,
+                    str(size),
+                    "--articles",
+                    str(args.articles),
+                    *(["--enrich"] if args.enrich else []),
+                ],
                 capture_output=True,
                 text=True,
             )

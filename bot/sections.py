@@ -40,7 +40,7 @@ def _webhook_secret(value: SecretStr | None) -> SecretStr | None:
 
 @dataclass(frozen=True, slots=True)
 class StorageSettings:
-    """Where data lives."""
+    """Where data lives, and how long it is kept."""
 
     __pydantic_config__ = ConfigDict(extra="forbid")
 
@@ -51,6 +51,35 @@ class StorageSettings:
             "working directory). Ignored when NEWSDIGEST_DATABASE_URL is set."
         ),
     ] = Path("data")
+    keep_text_days: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=36500,
+            description="Days an article's full text is kept; then only its title, summary, "
+            "snippet, topics and search entry remain (the daily housekeeping removes it).",
+        ),
+    ] = 90
+    keep_articles_days: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=36500,
+            description="Days articles, their stories, search entries and archived digests are "
+            "kept (0: forever). A story goes only when all its articles are past this, and "
+            "never while a digest could still pick it (see docs/operations.md, Retention).",
+        ),
+    ] = 730
+    keep_delivery_days: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=36500,
+            description="Days delivered outbox rows and sent records are kept. A sent record "
+            "stays, whatever this says, while its story is recent enough for a digest to pick "
+            "(the longest lookback_hours plus topics.story_window_hours).",
+        ),
+    ] = 30
 
 
 @dataclass(frozen=True, slots=True)

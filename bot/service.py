@@ -33,19 +33,30 @@ from bot.ops import OpsServer
 from bot.web import WebServer
 from digests import metrics
 from digests.clock import utcnow
-from digests.compose.destination import Destination
+from digests.compose.destination import MAX_LOOKBACK_HOURS, Destination
 from digests.deliver.alerts import queue_alerts
 from digests.deliver.queue import ConsoleSender, post_digest
-from digests.errors import ConfigError
+from digests.deliver.updates import queue_updates
+from digests.errors import ConfigError, StoreError
 from digests.ingest.fetch import Fetcher
 from digests.ingest.health import FeedHealthMonitor
 from digests.ingest.pipeline import Pipeline
 from digests.store import Store
+from digests.store.backup import service_lock, sqlite_file
+from digests.store.housekeeping import Housekeeping, Retention
 from digests.store.instances import Instances, LeaderLock
 from digests.text.enrich import Enricher, taxonomy_rows
 from digests.text.taxonomy import Taxonomy
 
-__all__ = ["App", "Service", "load_taxonomy", "open_app", "run_service", "scheduled_time"]
+__all__ = [
+    "App",
+    "Service",
+    "load_taxonomy",
+    "open_app",
+    "retention",
+    "run_service",
+    "scheduled_time",
+]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +64,9 @@ T = TypeVar("T")
 
 # How late a scheduled digest may still run (the scheduler was busy or the process paused).
 _MISFIRE_GRACE = timedelta(minutes=15)
+# The retention job runs daily, the first time this long after the start (not during it).
+_HOUSEKEEPING_EVERY = timedelta(days=1)
+_HOUSEKEEPING_FIRST = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +143,7 @@ class Service:
         tick = app.settings.poll.tick_seconds
         self._instances = Instances(app.store.db, live_for=timedelta(seconds=3 * tick + 10))
         self._housekeeper = LeaderLock(app.store.db, "housekeeping")
+        self._retention = Housekeeping(app.store.db)
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._tasks: set[asyncio.Task[None]] = set()
         # One digest at a time per destination: a scheduled digest and the breaking lane must
@@ -158,6 +173,14 @@ class Service:
             IntervalTrigger(seconds=settings.poll.tick_seconds),
             id="heartbeat",
             next_run_time=utcnow(),
+            max_instances=1,
+            coalesce=True,
+        )
+        self._scheduler.add_job(
+            self._tracked(self._housekeeping),
+            IntervalTrigger(seconds=_HOUSEKEEPING_EVERY.total_seconds()),
+            id="housekeeping",
+            next_run_time=utcnow() + _HOUSEKEEPING_FIRST,
             max_instances=1,
             coalesce=True,
         )
@@ -248,6 +271,8 @@ class Service:
         for destination in self._app.settings.destinations:
             if destination.breaking_topics:
                 await self._breaking_job(destination)()
+            if self._messaging is not None and destination.chat is not None:
+                await self._stage("live updates", self._updates(destination))
             if first and destination.digest_on_start:
                 await self._digest_job(destination)()
 
@@ -261,6 +286,23 @@ class Service:
                 step.articles,
                 "; done" if step.done else "",
             )
+
+    async def _housekeeping(self) -> None:
+        """The daily retention run (``[storage]`` keep_*_days), on the leading instance."""
+        if not await self._housekeeper.lead():
+            return
+        cleaned = await self._retention.run(utcnow(), retention(self._app.settings))
+        log.info(
+            "housekeeping: %d texts, %d articles, %d sent records, %d outbox rows and %d "
+            "archived digests removed, %d pages freed; longest batch %.0f ms",
+            cleaned.texts,
+            cleaned.articles,
+            cleaned.sent,
+            cleaned.outbox,
+            cleaned.archived,
+            cleaned.pages_freed,
+            cleaned.longest_batch * 1000,
+        )
 
     async def _heartbeat(self) -> None:
         """Tell the other instances this one is alive, and keep to this instance's share of
@@ -317,6 +359,36 @@ class Service:
     def _breaking_job(self, destination: Destination) -> Callable[[], Awaitable[None]]:
         return self._digest_job(destination, breaking=True)
 
+    async def _updates(self, destination: Destination) -> None:
+        """Queue the edits of ``destination``'s posts whose stories grew (``deliver.updates``)."""
+        messaging = self._messaging
+        if messaging is None or await messaging.stopped(destination.name):
+            return
+        async with self._posting[destination.name]:
+            await queue_updates(
+                self._app.store,
+                destination,
+                utcnow(),
+                window=self._app.settings.topics.story_window,
+                bot_username=messaging.bot_username,
+                web_base_url=self._app.settings.web.base_url,
+            )
+
+
+def retention(settings: Settings) -> Retention:
+    """What the housekeeping keeps, from ``[storage]``; ``protect`` is the longest a digest
+    may look back plus the story window: articles (and sent records of stories) that recent
+    are never removed, so no digest can pick an article or story it already sent."""
+    storage = settings.storage
+    return Retention(
+        keep_text=timedelta(days=storage.keep_text_days),
+        keep_articles=(
+            timedelta(days=storage.keep_articles_days) if storage.keep_articles_days else None
+        ),
+        keep_delivery=timedelta(days=storage.keep_delivery_days),
+        protect=timedelta(hours=MAX_LOOKBACK_HOURS) + settings.topics.story_window,
+    )
+
 
 def scheduled_time(
     trigger: CronTrigger, now: datetime, grace: timedelta = _MISFIRE_GRACE
@@ -344,7 +416,7 @@ async def run_service(settings: Settings, *, stop: asyncio.Event | None = None) 
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    async with open_app(settings) as app:
+    async with _owning(settings.database_url), open_app(settings) as app:
         messaging = Chat(settings, app.store, app.fetcher, app.taxonomy)
         service = Service(app, messaging=messaging)
         ops = OpsServer(
@@ -369,3 +441,19 @@ async def run_service(settings: Settings, *, stop: asyncio.Event | None = None) 
             await web.stop()
             await ops.stop()
             await messaging.stop(grace)  # when starting failed (no-op after a clean stop)
+
+
+@contextlib.asynccontextmanager
+async def _owning(url: str) -> AsyncIterator[None]:
+    """On SQLite, hold the lock saying this process owns the database file for as long as
+    the service runs (``restore`` refuses while it is held); refuse to start when another
+    service holds it. Nothing on PostgreSQL, where instances share the database."""
+    try:
+        database = sqlite_file(url)
+    except StoreError:  # not SQLite
+        yield
+        return
+    with service_lock(database) as owned:
+        if not owned:
+            raise StoreError(f"another newsdigest service is running on {database}")
+        yield

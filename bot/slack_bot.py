@@ -29,7 +29,7 @@ from bot.commands import Caller, Commands
 from bot.sections import SlackSettings
 from digests.compose.i18n import Language
 from digests.compose.reply import Reply
-from digests.deliver.sender import ChatGone, Rejected, RetryLater, Transient
+from digests.deliver.sender import ChatGone, MessageGone, Rejected, RetryLater, Transient
 from digests.render.slack import (
     FOLLOW_TOPIC_ACTION_ID,
     SLASH_COMMAND,
@@ -75,6 +75,21 @@ class SlackTransport:
                 return await self._post(chat, thread, data["text"], None)
             except SlackApiError as again:
                 raise _translate(again) from again
+
+    async def edit(self, chat: str, message_id: str, payload: str) -> None:
+        """Rewrite a message posted earlier (``chat.update``, ``message_id`` its ts); a
+        message deleted meanwhile is ``MessageGone``."""
+        data = json.loads(payload)
+        try:
+            await self._client.chat_update(
+                channel=chat, ts=message_id, text=data["text"], blocks=data.get("blocks")
+            )
+        except SlackApiError as exc:
+            if hasattr(exc.response, "get") and exc.response.get("error") == "message_not_found":
+                raise MessageGone("message_not_found") from exc
+            raise _translate(exc) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise Transient(str(exc) or type(exc).__name__) from exc
 
     async def _post(self, chat: str, thread: str | None, text: str, blocks: Any) -> str:
         try:

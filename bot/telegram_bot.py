@@ -30,7 +30,6 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
-    NetworkError,
     RetryAfter,
     TelegramError,
 )
@@ -52,7 +51,14 @@ from bot.telegram_polling import Poller
 from digests.compose.i18n import Language
 from digests.compose.reply import Reply
 from digests.deliver.ratelimit import RateLimiter
-from digests.deliver.sender import ChatGone, ChatMoved, Rejected, RetryLater, Transient
+from digests.deliver.sender import (
+    ChatGone,
+    ChatMoved,
+    MessageGone,
+    Rejected,
+    RetryLater,
+    Transient,
+)
 from digests.render.telegram import render_reply, render_telegram, reply_keyboard
 
 __all__ = ["TelegramBot", "TelegramTransport"]
@@ -83,31 +89,93 @@ class TelegramTransport:
         self._application = application
 
     async def send(self, chat: str, thread: str | None, payload: str) -> str:
-        """Send one HTML message; PTB's errors become the sender's (see ``deliver.sender``)."""
+        """Send one HTML message, or a photo with it as caption when the payload has a
+        ``"photo"`` (a text message instead when Telegram cannot take the photo); PTB's errors
+        become the sender's (see ``deliver.sender``)."""
         data = json.loads(payload)
+        target = int(chat) if chat.lstrip("-").isdigit() else chat
+        topic = int(thread) if thread else None
         try:
+            if data.get("photo"):
+                try:
+                    message = await self._application.bot.send_photo(
+                        chat_id=target,
+                        photo=data["photo"],
+                        caption=data["text"],
+                        parse_mode=ParseMode.HTML,
+                        message_thread_id=topic,
+                    )
+                    return str(message.message_id)
+                except BadRequest as exc:
+                    if isinstance(_delivery_error(exc), ChatGone):
+                        raise
+                    log.info("photo refused (%s); sending the text alone", exc.message)
             message = await self._application.bot.send_message(
-                chat_id=int(chat) if chat.lstrip("-").isdigit() else chat,
+                chat_id=target,
                 text=data["text"],
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(
                     is_disabled=data.get("disable_preview", True)
                 ),
-                message_thread_id=int(thread) if thread else None,
+                message_thread_id=topic,
             )
-        except RetryAfter as exc:
-            raise _retry_later(exc) from exc
-        except ChatMigrated as exc:
-            raise ChatMoved(str(exc.new_chat_id)) from exc
-        except Forbidden as exc:
-            raise ChatGone(exc.message) from exc
-        except BadRequest as exc:  # before NetworkError: BadRequest is one
-            if "chat not found" in exc.message.lower() or "thread not found" in exc.message.lower():
-                raise ChatGone(exc.message) from exc
-            raise Rejected(exc.message) from exc
-        except (NetworkError, TelegramError) as exc:
-            raise Transient(str(exc)) from exc
+        except TelegramError as exc:
+            raise _delivery_error(exc) from exc
         return str(message.message_id)
+
+    async def edit(self, chat: str, message_id: str, payload: str) -> None:
+        """Rewrite a message sent earlier: its text (``editMessageText``), or its caption when
+        it is a photo (``editMessageCaption``); an unchanged text is no error, a message
+        deleted meanwhile is ``MessageGone``."""
+        data = json.loads(payload)
+        target = int(chat) if chat.lstrip("-").isdigit() else chat
+        bot = self._application.bot
+        try:
+            try:
+                await bot.edit_message_text(
+                    chat_id=target,
+                    message_id=int(message_id),
+                    text=data["text"],
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(
+                        is_disabled=data.get("disable_preview", True)
+                    ),
+                )
+            except BadRequest as exc:
+                if "no text in the message" not in exc.message.lower():
+                    raise
+                # The post went out as a photo: its text is the caption.
+                await bot.edit_message_caption(
+                    chat_id=target,
+                    message_id=int(message_id),
+                    caption=data["text"],
+                    parse_mode=ParseMode.HTML,
+                )
+        except BadRequest as exc:
+            # Telegram refuses an edit that changes nothing: the message already says it.
+            if "message is not modified" in exc.message.lower():
+                return
+            if "message to edit not found" in exc.message.lower():
+                raise MessageGone(exc.message) from exc
+            raise _delivery_error(exc) from exc
+        except TelegramError as exc:
+            raise _delivery_error(exc) from exc
+
+
+def _delivery_error(exc: TelegramError) -> Exception:
+    """PTB's error as the sender's (see ``deliver.sender``)."""
+    if isinstance(exc, RetryAfter):
+        return _retry_later(exc)
+    if isinstance(exc, ChatMigrated):
+        return ChatMoved(str(exc.new_chat_id))
+    if isinstance(exc, Forbidden):
+        return ChatGone(exc.message)
+    if isinstance(exc, BadRequest):
+        lowered = exc.message.lower()
+        if "chat not found" in lowered or "thread not found" in lowered:
+            return ChatGone(exc.message)
+        return Rejected(exc.message)
+    return Transient(str(exc))
 
 
 def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

@@ -98,6 +98,7 @@ class Entry:
     published: datetime | None
     snippet: str
     content: str | None = None  # full text when the feed carries it (plain text paragraphs)
+    image: str | None = None  # the entry's image (enclosure, media:content), not yet checked
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +117,7 @@ class ExtractedArticle:
 
     title: str | None
     paragraphs: tuple[str, ...]
+    image: str | None = None  # the page's og:image / twitter:image, absolute, not yet checked
 
     @property
     def text(self) -> str:
@@ -140,6 +142,7 @@ class Article:
     created_at: datetime
     story_id: int | None = None  # set once the article is clustered; its own id starts a story
     summary: str | None = None  # a stored summary (from the optional LLM backend), if any
+    image_url: str | None = None  # its lead image, checked (public http(s), an image, small)
 
     @property
     def story(self) -> int:
@@ -203,6 +206,7 @@ class DigestItem:
     also_reported_by: tuple[Link, ...] = ()
     topics: tuple[TopicRef, ...] = ()
     related: tuple[Link, ...] = ()
+    image: str | None = None  # the lead image's URL (checked when the article was stored)
 
 
 @dataclass(frozen=True, slots=True)

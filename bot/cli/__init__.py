@@ -10,6 +10,9 @@
     newsdigest [--config PATH] reindex          rebuild the search index after an upgrade
     newsdigest [--config PATH] check-config     the effective configuration, secrets redacted
     newsdigest [--config PATH] migrate          the database schema to this release's newest
+    newsdigest [--config PATH] stats            rows and sizes per table, oldest rows kept
+    newsdigest [--config PATH] backup PATH      a checked copy of the SQLite database, live
+    newsdigest [--config PATH] restore PATH     replace the SQLite database (service stopped)
     newsdigest [--config PATH] feeds list       every feed with its health
     newsdigest [--config PATH] feeds export [PATH|-]   the feeds as OPML 2.0 (default: stdout)
     newsdigest [--config PATH] feeds import PATH|-     add the feeds an OPML file lists
@@ -26,7 +29,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.cli import articles, feeds, schema, service, topics
+from bot.cli import articles, feeds, schema, service, storage, topics
 from bot.config import DEFAULT_CONFIG
 from digests.errors import NewsdigestError
 
@@ -56,6 +59,6 @@ def _parser() -> argparse.ArgumentParser:
         help="configuration file (default: $NEWSDIGEST_CONFIG or config/newsdigest.toml)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (service, feeds, articles, topics, schema):
+    for group in (service, feeds, articles, topics, schema, storage):
         group.register(commands)
     return parser

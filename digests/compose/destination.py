@@ -25,9 +25,17 @@ from digests.compose.i18n import Language
 from digests.models import Platform
 from digests.text.keywords import RuleError, parse_rule
 
-__all__ = ["DEFAULT_TIMEZONE", "Destination", "check_rules", "check_timezone"]
+__all__ = [
+    "DEFAULT_TIMEZONE",
+    "MAX_LOOKBACK_HOURS",
+    "Destination",
+    "check_rules",
+    "check_timezone",
+]
 
 DEFAULT_TIMEZONE = "Asia/Riyadh"
+MAX_LOOKBACK_HOURS = 24 * 30
+"""The furthest back any digest may look (``lookback_hours``); retention keeps what it needs."""
 
 
 def check_timezone(value: str) -> str:
@@ -147,7 +155,7 @@ class Destination:
         int,
         Field(
             ge=1,
-            le=24 * 30,
+            le=MAX_LOOKBACK_HOURS,
             description="Oldest article (by arrival) a digest may include; bounds the first "
             "digest.",
         ),
@@ -164,6 +172,24 @@ class Destination:
             "its pages answer 404)."
         ),
     ] = False
+    images: Annotated[
+        bool | None,
+        Field(
+            description="Post a story's lead image when a message tells one story (Telegram: a "
+            "photo with the story as its caption, a text message when it does not fit 1024 "
+            "characters; Slack: an image block). Unset: only the breaking lane's posts.",
+        ),
+    ] = None
+    update_min_minutes: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=24 * 60,
+            description="Live updates: a story posted alone in a message is edited when more "
+            "outlets report it (within topics.story_window_hours), at most once every this "
+            "many minutes per message.",
+        ),
+    ] = 10
 
     def choices(self, *, breaking: bool = False) -> DigestChoices:
         """What the composer needs of this destination (the breaking lane's when asked)."""

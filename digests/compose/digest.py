@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from digests.models import Article, Digest, DigestItem, DigestSection, Link, TopicRef
+from digests.text.brief import Report, brief
 from digests.text.keywords import ArticleKeys, Rule
 from digests.text.summarise import summarise
 
@@ -142,10 +143,23 @@ def _main_topic(story: StoryCandidate) -> TopicRef | None:
 def story_item(
     story: StoryCandidate, articles: tuple[Article, ...], choices: DigestChoices
 ) -> DigestItem:
-    """The digest item of ``story`` shown through ``articles`` (the first leads): its
-    summary, who else reported it, its topics and related earlier stories."""
+    """The digest item of ``story`` shown through ``articles``: its summary, who else
+    reported it, its topics and related earlier stories.
+
+    With one outlet, the first article leads and its summary is the item's. With two or
+    more, the item is the story's brief (``text.brief``): the best lead among the outlets,
+    then what the others add, each sentence credited; the article of that lead leads the
+    item, and the other outlets are "also reported by"."""
     lead = articles[0]  # the first outlet to report it
-    if lead.summary and len(lead.summary) <= choices.summary_chars:
+    if len({a.source for a in articles}) > 1:
+        told = brief(
+            [Report(a.source, a.title, a.text or a.snippet) for a in articles],
+            choices.summary_chars,
+            max_sentences=choices.summary_sentences,
+        )
+        lead = articles[told.lead]
+        summary_text = told.text
+    elif lead.summary and len(lead.summary) <= choices.summary_chars:
         summary_text = lead.summary  # written by the LLM backend when it is configured
     else:
         summary_text = summarise(
@@ -155,7 +169,7 @@ def story_item(
             max_chars=choices.summary_chars,
         ).text
     others: dict[str, Link] = {}
-    for article in articles[1:]:
+    for article in articles:
         if article.source != lead.source and article.source not in others:
             others[article.source] = Link(article.title, article.url, article.source)
     topics = sorted(story.topics, key=lambda t: (not t.taxonomy, -t.weight, t.ref.slug))
@@ -170,4 +184,6 @@ def story_item(
         also_reported_by=tuple(others.values()),
         topics=tuple(t.ref for t in topics[:_MAX_TOPICS_SHOWN]),
         related=tuple(Link(a.title, a.url, a.source) for a in related),
+        # The lead's image, else the first other outlet's: a photo tells the story as well.
+        image=lead.image_url or next((a.image_url for a in articles if a.image_url), None),
     )

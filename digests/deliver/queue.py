@@ -29,8 +29,8 @@ from digests.compose.digest import StoryCandidate, StoryTopic, compose, story_it
 from digests.compose.i18n import Language
 from digests.errors import AlreadySent
 from digests.models import Article, ChatPlatform, Digest, DigestItem, TopicRef, TopicRow
-from digests.render.slack import render_slack
-from digests.render.telegram import render_telegram
+from digests.render.slack import image_block, render_slack
+from digests.render.telegram import fits_caption, render_telegram
 from digests.render.text import render_text
 from digests.store import Store
 from digests.store.archive import ArchiveRecord
@@ -50,6 +50,7 @@ __all__ = [
     "post_digest",
     "queue_digest",
     "queue_personal_digests",
+    "story_topics",
 ]
 
 log = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ async def build_digest(
         StoryCandidate(
             story_id=story_id,
             articles=tuple(articles),
-            topics=_story_topics(articles, topics, destination.language),
+            topics=story_topics(articles, topics, destination.language),
             related=tuple(related.get(articles[0].id, ())),
             keys=tuple(keys.get(a.id, _NO_KEYS) for a in articles) if keys else (),
         )
@@ -146,7 +147,7 @@ async def alert_items(
             StoryCandidate(
                 story_id=article.story,
                 articles=(article,),
-                topics=_story_topics([article], topics, destination.language),
+                topics=story_topics([article], topics, destination.language),
             ),
             (article,),
             choices,
@@ -155,11 +156,13 @@ async def alert_items(
     }
 
 
-def _story_topics(
+def story_topics(
     articles: list[Article],
     topics: dict[int, list[tuple[TopicRow, float]]],
     language: Language,
 ) -> tuple[StoryTopic, ...]:
+    """A story's topics from its articles' (``Topics.of_articles``), each at its best
+    weight, named in ``language``."""
     best: dict[str, StoryTopic] = {}
     for article in articles:
         for row, weight in topics.get(article.id, ()):
@@ -179,7 +182,13 @@ def payloads(
     archive_url: str | None = None,
 ) -> list[str]:
     """The outbox payloads (JSON) of a digest rendered for the destination's platform, with
-    a link to its page in the web archive when ``archive_url`` is given."""
+    a link to its page in the web archive when ``archive_url`` is given. A message telling
+    one story with a lead image carries it when the destination shows images (``images``;
+    unset: the breaking lane's): Telegram's as ``"photo"`` (the text is then its caption, so
+    only when it fits), Slack's as an image block."""
+    shows = destination.images if destination.images is not None else digest.kind == "breaking"
+    lone = digest.items[0] if shows and len(digest.items) == 1 else None
+    photo = lone.image if lone is not None else None
     if destination.platform == "slack":
         threads = destination.slack_threads
         messages = render_slack(
@@ -189,9 +198,10 @@ def payloads(
             threads=threads,
             archive_url=archive_url,
         )
+        image = [image_block(photo, lone.title)] if photo and lone and len(messages) == 1 else []
         return [
             json.dumps(
-                {"text": m.text, "blocks": list(m.blocks)}
+                {"text": m.text, "blocks": [*m.blocks, *image]}
                 # Replies name the part whose message starts their thread; the sender looks
                 # up its ts once that part is sent (parts of a chat go out in order).
                 | ({"thread_of_part": 1} if threads and index > 1 else {}),
@@ -206,9 +216,12 @@ def payloads(
         bot_username=bot_username,
         archive_url=archive_url,
     )
+    with_photo = photo is not None and len(rendered) == 1 and fits_caption(rendered[0].text)
     return [
         json.dumps(
-            {"text": m.text, "disable_preview": m.disable_web_page_preview}, ensure_ascii=False
+            {"text": m.text, "disable_preview": m.disable_web_page_preview}
+            | ({"photo": photo} if with_photo else {}),
+            ensure_ascii=False,
         )
         for m in rendered
     ]

@@ -14,6 +14,13 @@ policy lives here once:
                  subscriber or destination, tell the admins). Other chats carry on.
     Rejected     the platform refused this message (bad request): recorded, never retried.
     Transient    network trouble or a 5xx: retried with backoff, up to ``max_attempts``.
+    MessageGone  the message an edit targets no longer exists (deleted): the edit is dropped,
+                 silently; the chat and its other parts carry on.
+
+An **edit** is a part whose payload names the part it rewrites (``{"edit_of": {"digest_key",
+"part"}, ...}``, queued by ``deliver.updates``): the sender looks up that part's message id
+and calls the transport's ``edit`` instead of ``send``, through the same rate limiter. An edit
+whose target was never sent is dropped; an edit never posts a new message.
 
 One failing chat never delays another: every claimed part is delivered concurrently, and a
 part that must wait longer than a second is handed back (``postpone``) instead of holding a
@@ -35,7 +42,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from digests import metrics
 from digests.clock import utcnow
@@ -46,6 +53,8 @@ __all__ = [
     "ChatGone",
     "ChatMoved",
     "DeliveryError",
+    "EditingTransport",
+    "MessageGone",
     "Rejected",
     "RetryLater",
     "Sender",
@@ -89,11 +98,25 @@ class Transient(DeliveryError):
     """A network error or a server error: worth another try later."""
 
 
+class MessageGone(DeliveryError):
+    """The message to edit no longer exists (deleted by someone)."""
+
+
 class Transport(Protocol):
     """Sends one rendered message part (``payload``, the outbox's JSON) to one chat."""
 
     async def send(self, chat: str, thread: str | None, payload: str) -> str:
         """Send and return the platform's message id; raise a ``DeliveryError`` otherwise."""
+        ...
+
+
+@runtime_checkable
+class EditingTransport(Transport, Protocol):
+    """A transport that can also rewrite a message it sent."""
+
+    async def edit(self, chat: str, message_id: str, payload: str) -> None:
+        """Replace the message ``message_id`` with ``payload``; an identical content is no
+        error. Raise ``MessageGone`` when the message no longer exists, else as ``send``."""
         ...
 
 
@@ -202,6 +225,17 @@ class Sender:
             return None
         return await self._outbox.message_id_of(message.digest_key, part)
 
+    async def _edit(self, message: OutboxMessage, transport: Transport) -> str | None:
+        """Rewrite the message an edit part targets; its id, or None when the part was
+        dropped (its target never sent, or a transport that cannot edit)."""
+        target = json.loads(message.payload)["edit_of"]
+        message_id = await self._outbox.message_id_of(target["digest_key"], int(target["part"]))
+        if message_id is None or not isinstance(transport, EditingTransport):
+            await self._outbox.drop(message.id, "nothing to edit")
+            return None
+        await transport.edit(message.chat, message_id, message.payload)
+        return message_id
+
     async def _deliver(self, message: OutboxMessage) -> None:
         await self._deliver_held(message)
         self._held.pop(message.id, None)  # done: no longer renewed (cancelled: given back)
@@ -221,7 +255,16 @@ class Sender:
                 await asyncio.sleep(wait)
             limiter.record(message.chat, self._monotonic())
         try:
-            message_id = await transport.send(message.chat, thread, message.payload)
+            if '"edit_of"' in message.payload:
+                message_id = await self._edit(message, transport)
+                if message_id is None:
+                    return
+            else:
+                message_id = await transport.send(message.chat, thread, message.payload)
+        except MessageGone as exc:
+            log.info("the message to edit is gone; edit dropped: %s", exc, extra=context)
+            await self._outbox.drop(message.id, str(exc))
+            metrics.record_delivery(message.platform, "dropped")
         except RetryLater as exc:
             if limiter is not None:
                 chat = None if exc.everything else message.chat

@@ -20,6 +20,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any, Final, Literal
+from urllib.parse import urljoin
 
 import trafilatura
 from trafilatura.settings import Document
@@ -120,6 +121,7 @@ _INVISIBLE: Final = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
 # Separators between a headline and the site name in <title> and og:title.
 _TITLE_SEPARATORS: Final = (" | ", " - ", " – ", " — ", " :: ", " « ", " » ", " · ")
 _MAX_SITE_NAME_WORDS: Final = 4
+_MAX_IMAGE_URL: Final = 2048  # as for a feed's image (parse._image)
 
 _BOM_ENCODINGS: Final = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -163,7 +165,9 @@ def extract_article(
     of prose after ``clean_paragraphs``; a page whose precise text is shorter (a photo gallery)
     raises ``ExtractError``, so the caller keeps the feed's own summary. Only when precision
     mode finds no text at all are trafilatura's default mode, then the page's ``<p>`` elements,
-    tried the same way. Raises ``ExtractError`` when none holds enough prose.
+    tried the same way. Raises ``ExtractError`` when none holds enough prose. The image is the
+    page's ``og:image`` (or ``twitter:image``) made absolute against ``url``, http(s) only; it is
+    a claim of the page, to be checked before use (``Fetcher.image_problem``).
     """
     text = _decode(html, encoding) if isinstance(html, bytes) else html
     tree = trafilatura.load_html(text) if text.strip() else None
@@ -177,7 +181,9 @@ def extract_article(
     for lines in [precise] if found else _looser_readings(tree, url):
         paragraphs = clean_paragraphs(lines, title)
         if sum(len(p.split()) for p in paragraphs if _is_prose(p)) >= _MIN_PROSE_WORDS:
-            return ExtractedArticle(title=title, paragraphs=paragraphs)
+            return ExtractedArticle(
+                title=title, paragraphs=paragraphs, image=_find_image(tree, url)
+            )
     raise ExtractError(url or "", "article text too short" if found else "no article text found")
 
 
@@ -378,6 +384,24 @@ def _find_title(tree: Any) -> str | None:
         if h1 and _begins_with_headline(candidate, h1):
             return h1
         return _strip_site_name(candidate, site_names)
+    return None
+
+
+def _find_image(tree: Any, url: str | None) -> str | None:
+    """The page's lead image: ``og:image`` (its secure URL first), else ``twitter:image``,
+    resolved against ``url``; None unless it is an http(s) URL of sane length."""
+    for raw in (
+        *tree.xpath("//meta[@property='og:image:secure_url']/@content"),
+        *tree.xpath("//meta[@property='og:image' or @name='og:image']/@content"),
+        *tree.xpath("//meta[@property='og:image:url']/@content"),
+        *tree.xpath(
+            "//meta[@name='twitter:image' or @name='twitter:image:src'"
+            " or @property='twitter:image']/@content"
+        ),
+    ):
+        found = urljoin(url or "", str(raw).strip())
+        if found.startswith(("http://", "https://")) and len(found) <= _MAX_IMAGE_URL:
+            return found
     return None
 
 

@@ -36,9 +36,13 @@ from digests.ingest.addresses import AddressRefused, PinnedNetwork, Resolver, sy
 from digests.ingest.settings import PollSettings
 from digests.models import FetchResult
 
-__all__ = ["Fetcher", "parse_retry_after"]
+__all__ = ["IMAGE_MAX_BYTES", "IMAGE_TYPES", "Fetcher", "parse_retry_after"]
 
 _PERMANENT_REDIRECTS = frozenset({301, 308})
+IMAGE_MAX_BYTES = 5 * 1024 * 1024
+"""The largest lead image (Telegram fetches photos by URL up to 5 MB)."""
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+"""The image types a lead image may have (what Telegram and Slack show as photos)."""
 
 
 class Fetcher:
@@ -154,6 +158,39 @@ class Fetcher:
                 raise FetchError(url, "other", _short(exc)) from None
             except (httpx.InvalidURL, UnicodeError, ValueError) as exc:  # bad port, bad IDNA
                 raise FetchError(url, "invalid_url", _short(exc)) from None
+
+    async def image_problem(self, url: str, *, allow_private: bool = False) -> str | None:
+        """Why ``url`` is no lead image, or None when it is one: an http(s) address on a
+        public host (the same pinned check as every fetch) answering a GET with a JPEG, PNG,
+        GIF or WebP of at most ``IMAGE_MAX_BYTES`` (Telegram's limit for a photo by URL).
+        Only the headers are read when they declare the length; else the body, up to it."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return "not an http(s) URL"
+        async with self._overall, self._per_host[parts.hostname]:
+            try:
+                async with asyncio.timeout(self._settings.timeout_seconds):
+                    client = self._open if allow_private else self._guarded
+                    async with client.stream("GET", url) as response:
+                        kind = response.headers.get("Content-Type", "").split(";")[0].strip()
+                        if response.status_code >= 400:
+                            return f"HTTP {response.status_code}"
+                        if kind.lower() not in IMAGE_TYPES:
+                            return f"not an image ({kind or 'no content type'})"
+                        declared = response.headers.get("Content-Length", "")
+                        if declared.isdigit():
+                            return "too large" if int(declared) > IMAGE_MAX_BYTES else None
+                        size = 0
+                        async for chunk in response.aiter_raw():
+                            size += len(chunk)
+                            if size > IMAGE_MAX_BYTES:
+                                return "too large"
+                        return None
+            except httpx.ConnectError as exc:
+                refused = _refusal(exc)
+                return f"private address {refused.address}" if refused else _short(exc)
+            except (TimeoutError, httpx.HTTPError, UnicodeError, ValueError) as exc:
+                return _short(exc) or type(exc).__name__
 
     async def _get(
         self, client: httpx.AsyncClient, url: str, headers: dict[str, str], started: float

@@ -42,6 +42,9 @@ Hostile documents (each case is covered end to end in ``tests/test_hostile.py``)
   literally (``&amp;lt;b&amp;gt;``) stays literal text; renderers escape it.
 
 When several problems apply, they are joined with "; ".
+
+An entry's image (``Entry.image``) is its first image enclosure, image ``media:content`` or
+``media:thumbnail`` with an http(s) URL; the pipeline checks it before storing it.
 """
 
 from __future__ import annotations
@@ -165,7 +168,26 @@ def _entry(raw: Any) -> Entry | None:
         published=_when(raw.get("published_parsed") or raw.get("updated_parsed")),
         snippet=snippet,
         content=content,
+        image=_image(raw),
     )
+
+
+def _image(raw: Any) -> str | None:
+    """The entry's image: an image enclosure, else an image ``media:content``, else its
+    ``media:thumbnail``; only an http(s) URL (it is checked before anyone sees it)."""
+    found = [e.get("href") for e in raw.get("enclosures") or () if _is_image(e)]
+    found += [m.get("url") for m in raw.get("media_content") or () if _is_image(m)]
+    found += [m.get("url") for m in raw.get("media_thumbnail") or ()]
+    for url in found:
+        url = (url or "").strip()
+        if url.startswith(("http://", "https://")) and len(url) <= 2048:
+            return url
+    return None
+
+
+def _is_image(media: Any) -> bool:
+    kind = str(media.get("type") or "")
+    return kind.startswith("image/") or (not kind and media.get("medium") == "image")
 
 
 def _when(parsed: time.struct_time | None) -> datetime | None:

@@ -294,10 +294,35 @@ class Pipeline:
         )
         self._log_pages(wanting, fetched, texts)
         await self._store.articles.set_texts(texts)
+        await self._check_images(new, texts, private)
         by_id = {t.article_id: t.text for t in texts}
         completed = [replace(item.article, text=by_id[item.article.id]) for item in new]
         await self._enrich(completed)
         await self._summarise_with_llm(completed)
+
+    async def _check_images(
+        self, new: Sequence[NewArticle], texts: Sequence[ArticleText], private: Collection[int]
+    ) -> None:
+        """Store each new article's lead image: the feed's image, else (when the feed has none
+        or it fails) the ``og:image`` of the page its text came from, the first that passes
+        ``Fetcher.image_problem`` (public address, an image, small enough); articles with
+        none that passes are left without one."""
+        from_page = {t.article_id: t.image for t in texts}
+
+        async def check(item: NewArticle) -> str | None:
+            allow = item.article.feed_id in private
+            candidates = dict.fromkeys(u for u in (item.image, from_page.get(item.article.id)) if u)
+            for url in candidates:
+                problem = await self._fetcher.image_problem(url, allow_private=allow)
+                if problem is None:
+                    return url
+                log.info("image of article %d left out: %s", item.article.id, problem)
+            return None
+
+        found = await asyncio.gather(*(check(item) for item in new))
+        await self._store.articles.set_images(
+            {item.article.id: url for item, url in zip(new, found, strict=True) if url}
+        )
 
     async def _summarise_with_llm(self, articles: Sequence[Article]) -> None:
         """With the LLM backend configured, store its summary of each article (or why not)."""
@@ -355,7 +380,7 @@ class Pipeline:
                 extracted = extract_article(
                     fetched.body, fetched.final_url, encoding=_charset(fetched.headers)
                 )
-                return ArticleText(article.id, extracted.text, "page")
+                return ArticleText(article.id, extracted.text, "page", image=extracted.image)
             except (FetchError, ExtractError, ValueError) as exc:
                 error = str(exc)
                 context = {"feed_id": article.feed_id, "article_id": article.id}

@@ -86,6 +86,7 @@ __all__ = [
     "TOPIC_MORE_ACTION_ID",
     "SlackMessage",
     "command",
+    "image_block",
     "render_reply",
     "render_slack",
     "reply_text",
@@ -403,3 +404,9 @@ def _section(block_id: str, text: str) -> Block:
 def _context(block_id: str, texts: Sequence[str]) -> Block:
     elements = [{"type": "mrkdwn", "text": text, "verbatim": True} for text in texts]
     return {"type": "context", "block_id": block_id, "elements": elements}
+
+
+def image_block(url: str, alt_text: str) -> dict[str, str]:
+    """An image block showing ``url`` (a checked lead image) with ``alt_text`` (the story's
+    headline), within Slack's limits (alt text at most 2000 characters)."""
+    return {"type": "image", "image_url": url, "alt_text": clean(alt_text)[:2000] or "image"}

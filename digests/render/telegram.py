@@ -68,9 +68,11 @@ from digests.text.bidi import clean, isolate_ltr_runs
 
 __all__ = [
     "MAX_BUTTON_LABEL",
+    "MAX_CAPTION_UNITS",
     "MAX_MESSAGE_UNITS",
     "TelegramMessage",
     "command",
+    "fits_caption",
     "parse_topic_payload",
     "render_reply",
     "render_telegram",
@@ -82,6 +84,8 @@ __all__ = [
 MAX_MESSAGE_UNITS = 4096
 """Telegram's limit on a message's text after entity parsing, in UTF-16 code units."""
 MAX_BUTTON_LABEL = 64
+MAX_CAPTION_UNITS = 1024
+"""Telegram's limit on a photo's caption after entity parsing, in UTF-16 code units."""
 
 _SEP = "\n\n"  # between the heading and items, and between items
 _DIRECT_SLUG = re.compile(r"[A-Za-z0-9_-]{1,62}")
@@ -229,6 +233,11 @@ def reply_keyboard(reply: Reply) -> list[list[tuple[str, str]]]:
 def visible_text(message: str) -> str:
     """What Telegram shows of ``message`` (HTML this module made): tags out, entities in."""
     return html.unescape(_TAG.sub("", message))
+
+
+def fits_caption(message: str) -> bool:
+    """Whether ``message`` (HTML this module made) may be a photo's caption."""
+    return _units(message) <= MAX_CAPTION_UNITS
 
 
 def _units(message: str) -> int:

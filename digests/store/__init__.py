@@ -9,13 +9,16 @@ migrations) and holds a repository for each aggregate, each in a module of its o
     search         the full-text index and search as users see it    (store.search)
     meta           small named values: the search index's version     (store.meta)
     outbox         message parts waiting for or past delivery        (store.outbox)
+    posts          the message that told a story, for live updates   (store.posts)
     stopped        destinations a platform refused for good          (store.stopped)
     subscriptions  chat users and the topics they follow             (store.subscriptions)
     alerts         subscribers' keyword alerts                        (store.alerts)
     archive        digests as posted, and the web pages' reads          (store.archive)
 
 Instances and leadership of several processes sharing PostgreSQL are in ``store.instances``
-(built by the service with its own timings). The tables are in ``store.schema``.
+(built by the service with its own timings). Retention (the daily housekeeping) and the
+database's statistics are in ``store.housekeeping``; SQLite backups and restores in
+``store.backup``. The tables are in ``store.schema``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from digests.store.database import Database
 from digests.store.feeds import Feeds
 from digests.store.meta import Meta
 from digests.store.outbox import Outbox
+from digests.store.posts import Posts
 from digests.store.search import REINDEX_BATCH, Reindexed, Search
 from digests.store.stopped import StoppedDestinations
 from digests.store.subscriptions import Subscriptions
@@ -51,6 +55,7 @@ class Store:
         self.topics = Topics(db)
         self.search = Search(db)
         self.outbox = Outbox(db)
+        self.posts = Posts(db)
         self.stopped = StoppedDestinations(db)
         self.subscriptions = Subscriptions(db)
         self.meta = Meta(db)

@@ -11,7 +11,7 @@ destination once" hold across instances sharing the database.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,6 +43,7 @@ class NewArticle:
 
     article: Article
     content: str | None  # full text carried by the feed, if any
+    image: str | None = None  # the feed's image for it, to check before it is stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class ArticleText:
     text: str
     source: str
     error: str | None = None
+    image: str | None = None  # the page's lead image, when the text came from the page
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +171,7 @@ class Articles:
                 content_hash=None,
                 created_at=now,
             )
-            created.append(NewArticle(article=article, content=entry.content))
+            created.append(NewArticle(article=article, content=entry.content, image=entry.image))
         return created
 
     async def set_texts(self, texts: Sequence[ArticleText]) -> None:
@@ -186,6 +188,16 @@ class Articles:
         ]
         async with self._db.write() as conn:
             await update_rows(conn, articles, "id", rows)
+
+    async def set_images(self, images: Mapping[int, str]) -> None:
+        """Store each article's checked lead image (article id → URL)."""
+        if not images:
+            return
+        async with self._db.write() as conn:
+            for article_id, url in sorted(images.items()):
+                await conn.execute(
+                    sa.update(articles).where(articles.c.id == article_id).values(image_url=url)
+                )
 
     async def set_summaries(self, summaries: Sequence[StoredSummary]) -> None:
         """Store the summaries written by the LLM backend, or why it was not used."""

@@ -54,6 +54,7 @@ __all__ = [
     "database_now",
     "from_row",
     "insert_ignore",
+    "known_schema",
     "migrate",
     "schema_head",
     "serialise",
@@ -236,6 +237,15 @@ def schema_head() -> str:
     return head
 
 
+def known_schema(version: str) -> bool:
+    """Whether ``version`` is one of this release's schema versions (a migration it has)."""
+    try:
+        ScriptDirectory.from_config(_config()).get_revision(version)
+    except CommandError:
+        return False
+    return True
+
+
 def _config(connection: Connection | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
@@ -258,6 +268,9 @@ def _upgrade(connection: Connection, revision: str) -> Migration:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     for pragma in (
+        # Only takes effect on a new file (before its first table); an existing database
+        # keeps its mode until a VACUUM (docs/operations.md, "Retention").
+        "auto_vacuum=INCREMENTAL",
         "journal_mode=WAL",
         "synchronous=NORMAL",
         "foreign_keys=ON",

@@ -301,6 +301,17 @@ class Outbox:
             error=error[:_MAX_ERROR],
         )
 
+    async def drop(self, id: int, error: str) -> bool:
+        """Drop a claimed part for good without counting it a failure (an edit whose
+        message is gone): ``dropped``, and it no longer holds back its chat."""
+        return await self._update(
+            id,
+            outbox.c.status == "sending",
+            status="dropped",
+            claimed_until=None,
+            error=error[:_MAX_ERROR],
+        )
+
     async def drop_destination(self, destination: str, error: str) -> int:
         """Drop every unsent part of ``destination`` (it was deactivated); returns how many."""
         async with self._db.write() as conn:

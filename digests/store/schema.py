@@ -103,6 +103,7 @@ articles = sa.Table(
     sa.Column("summary", sa.Text),
     sa.Column("summary_method", sa.String(16)),
     sa.Column("summary_note", sa.Text),
+    sa.Column("image_url", sa.Text),  # the lead image, once checked (0015)
 )
 
 topics = sa.Table(

@@ -49,10 +49,11 @@ def test_stories_covered_by_more_outlets_rank_first_and_group_by_topic() -> None
 
     assert [s.topic.slug if s.topic else None for s in digest.sections] == ["iran", "sport", None]
     first = digest.items[0]
-    assert first.title == "طهران تعلن اتفاقا جديدا"  # the first outlet to report leads
-    assert [link.source for link in first.also_reported_by] == ["b", "c"]
+    # The lead the other outlets confirm best leads (text.brief), not the first to report.
+    assert first.title == "اتفاق إيراني جديد"
+    assert [link.source for link in first.also_reported_by] == ["a", "b"]
     assert [t.slug for t in first.topics] == ["iran", "kp-1"]  # taxonomy topics before phrases
-    assert first.summary.startswith("طهران تعلن اتفاقا جديدا")
+    assert first.summary.startswith("اتفاق إيراني جديد")
 
 
 def test_filters_and_limits() -> None:
@@ -232,3 +233,34 @@ async def test_a_destination_with_keywords_reads_the_search_index(store: Store) 
     assert [i.title for i in (await build_digest(store, not_sudan, NOW)).digest.items] == [
         written[1][0]
     ]
+
+
+def test_a_story_of_several_outlets_is_told_by_a_credited_brief() -> None:
+    bbc = article(
+        11,
+        "بي بي سي",
+        "زلزال يضرب جنوب تركيا",
+        3,
+        "ضرب زلزال بقوة 6.2 درجات ولاية هطاي جنوبي تركيا فجر الاثنين، وأسفر عن مقتل 12 شخصا "
+        "وإصابة العشرات بحسب السلطات المحلية.\n\nوتشهد المنطقة زلازل متكررة.",
+    )
+    sky = article(
+        12,
+        "سكاي نيوز عربية",
+        "أردوغان: سنعيد بناء كل منزل",
+        2,
+        "ضرب زلزال قوي ولاية هطاي التركية فجر الاثنين.\n\n"
+        "وقال الرئيس التركي رجب طيب أردوغان إن الدولة ستعيد بناء كل منزل تضرر.",
+    )
+    story = StoryCandidate(10, (bbc, sky))
+
+    item = compose("d", [story], NOW, DigestChoices(summary_chars=280)).items[0]
+
+    assert item.source == "بي بي سي"
+    assert item.summary == (
+        "ضرب زلزال بقوة 6.2 درجات ولاية هطاي جنوبي تركيا فجر الاثنين، وأسفر عن مقتل 12 شخصا "
+        "وإصابة العشرات بحسب السلطات المحلية. (بي بي سي) قال الرئيس التركي رجب طيب أردوغان "
+        "إن الدولة ستعيد بناء كل منزل تضرر. (سكاي نيوز عربية)"
+    )
+    assert [link.source for link in item.also_reported_by] == ["سكاي نيوز عربية"]
+    assert len(item.summary) <= 280

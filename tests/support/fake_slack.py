@@ -22,13 +22,18 @@ Faithful to the real Slack API:
   block with 0 or more than 25 elements; a context with 0 or more than 10 elements (texts at
   most 3000); a button text over 75, ``action_id`` over 255, ``value`` over 2000, url over
   3000; a ``block_id`` over 255; duplicate ``action_id`` or ``block_id`` values in one
-  message. Lengths are counted in code points (``len``), as Slack counts characters.
+  message; an image block without an http(s) ``image_url`` (at most 3000) or without an
+  ``alt_text`` (at most 2000). Lengths are counted in code points (``len``), as Slack
+  counts characters.
 * **Channel states**: ``archive(channel)`` → ``is_archived``, ``delete(channel)`` →
   ``channel_not_found``, ``kick(channel)`` → ``not_in_channel``.
 * **Rate limit**: more than ``per_channel_per_second`` ``chat.postMessage`` calls to one
   channel within one second (sliding window, only accepted calls count) → HTTP 429 with
   ``Retry-After: 1`` and ``{"ok": false, "error": "ratelimited"}``.
   ``force_ratelimit(channel, retry_after)`` makes the next message to that channel answer 429.
+* **Edits** (``chat.update``): the message must have been posted by the bot there and not
+  deleted (``delete_message(channel, ts)``), else ``message_not_found``; blocks are checked as
+  for a new message. Accepted updates are in ``updated()``.
 * **response_url**: ``response_url()`` issues ``http://127.0.0.1:PORT/response/<id>``; a JSON
   POST to it is recorded in ``responses`` (invalid blocks → 400 ``invalid_blocks``; an id
   never issued → 404).
@@ -42,7 +47,8 @@ Simplified (say so when a test relies on it):
   has no per-channel limit here); ``force_ratelimit`` applies to both. Global and per-method
   tier limits are not modelled. The window runs on ``fake.clock`` (``time.monotonic``).
 * Channels are created on first use; users are not checked (``postEphemeral`` only needs a
-  ``user``). No attachments, files, message edits, threads beyond recording ``thread_ts``.
+  ``user``). No attachments, files, threads beyond recording ``thread_ts``; ``chat.update``
+  is not rate limited and does not change what ``posted()`` returns.
 * An envelope goes to the newest Socket Mode connection (Slack picks one of them); the fake
   never sends ``disconnect`` nor retries unacknowledged envelopes.
 * ``views.publish`` checks ``type == "home"`` and at most 100 blocks with the same rules.
@@ -90,6 +96,8 @@ MAX_BLOCK_ID = 255
 MAX_BUTTON_VALUE = 2000
 MAX_BUTTON_URL = 3000
 
+MAX_IMAGE_URL = 3000
+MAX_ALT_TEXT = 2000
 KNOWN_BLOCK_TYPES = frozenset(
     {
         "actions",
@@ -110,6 +118,7 @@ BOT_METHODS = frozenset(
         "auth.test",
         "chat.postMessage",
         "chat.postEphemeral",
+        "chat.update",
         "views.publish",
         "conversations.info",
     }
@@ -257,6 +266,20 @@ def validate_blocks(blocks: Any, *, max_blocks: int = MAX_BLOCKS) -> list[str]:
                     errors,
                     in_context=kind == "context",
                 )
+        elif kind == "image":
+            url, alt = block.get("image_url"), block.get("alt_text")
+            if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+                errors.append(f"[ERROR] must provide a valid url [json-pointer:{where}/image_url]")
+            elif len(url) > MAX_IMAGE_URL:
+                errors.append(
+                    f"[ERROR] must be less than {MAX_IMAGE_URL + 1} characters "
+                    f"[json-pointer:{where}/image_url]"
+                )
+            if not isinstance(alt, str) or not alt or len(alt) > MAX_ALT_TEXT:
+                errors.append(
+                    f"[ERROR] must be 1 to {MAX_ALT_TEXT} characters "
+                    f"[json-pointer:{where}/alt_text]"
+                )
     return errors
 
 
@@ -304,6 +327,8 @@ class FakeSlack:
         self.envelopes: list[dict[str, Any]] = []
         self.acks: list[dict[str, Any]] = []
         self._posted: list[dict[str, Any]] = []
+        self._updated: list[dict[str, Any]] = []
+        self._deleted: set[tuple[str, str]] = set()  # (channel, ts) of messages deleted
         self._channels: dict[str, _Channel] = {}
         self._response_ids: set[str] = set()
         self._ts = itertools.count(1)
@@ -373,6 +398,17 @@ class FakeSlack:
 
     def kick(self, channel: str) -> None:
         self._channel(channel).kicked = True
+
+    def delete_message(self, channel: str, ts: str) -> None:
+        """Delete a posted message (as a member would): a later ``chat.update`` of it gets
+        ``message_not_found``."""
+        with self._lock:
+            self._deleted.add((channel, ts))
+
+    def updated(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Accepted ``chat.update`` params (blocks parsed), oldest first."""
+        with self._lock:
+            return [m for m in self._updated if channel is None or m.get("channel") == channel]
 
     def force_ratelimit(self, channel: str, retry_after: int = 1) -> None:
         """The next message to ``channel`` is answered 429 with ``Retry-After: retry_after``."""
@@ -679,6 +715,7 @@ class FakeSlack:
             "apps.connections.open": self._connections_open,
             "chat.postMessage": self._post_message,
             "chat.postEphemeral": self._post_ephemeral,
+            "chat.update": self._update_message,
             "views.publish": self._views_publish,
             "conversations.info": self._conversations_info,
         }
@@ -757,6 +794,24 @@ class FakeSlack:
         with self._lock:
             self._posted.append({**params, "ts": ts})
         return {"channel": params["channel"], "ts": ts, "message": message}
+
+    def _update_message(self, params: Params) -> Params:
+        channel = str(params.get("channel") or "")
+        ts = str(params.get("ts") or "")
+        with self._lock:
+            known = (
+                any(m.get("channel") == channel and m.get("ts") == ts for m in self._posted)
+                and (channel, ts) not in self._deleted
+            )
+        if not known:
+            raise _Reject("message_not_found")
+        self._check_message(params, rate_limited=False)
+        with self._lock:
+            self._updated.append(dict(params))
+        message: Params = {"text": params.get("text") or "", "ts": ts}
+        if params.get("blocks"):
+            message["blocks"] = params["blocks"]
+        return {"channel": channel, "ts": ts, "text": message["text"], "message": message}
 
     def _post_ephemeral(self, params: Params) -> Params:
         if not params.get("user"):

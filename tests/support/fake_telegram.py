@@ -73,7 +73,12 @@ Simplified or stricter (say so when a test relies on it):
   bot's next message, or for 5 seconds).
 * Chats not configured are created on first use when ``auto_chats=True`` (the default):
   positive ids are private chats, ids below -10**12 supergroups, other negative ids groups.
-* A webhook is recorded, never called. No files, media, inline mode or payments.
+* A webhook is recorded, never called. No files, inline mode or payments. Photos
+  (``sendPhoto``) only by http(s) URL, never fetched: a URL in ``unreachable_photos`` (or not
+  http(s)) is 400 "wrong file identifier/HTTP URL specified"; the caption is parsed like a
+  text, at most 1024 UTF-16 units after parsing (400 "message caption is too long"). A photo
+  counts against the rate limits like a message; ``editMessageCaption`` rewrites its caption
+  and ``editMessageText`` refuses it ("there is no text in the message to edit").
 """
 
 from __future__ import annotations
@@ -117,6 +122,7 @@ __all__ = [
 
 DEFAULT_TOKEN = "7000000001:AAFakeTokenForNewsdigestTests_0123456"
 MAX_MESSAGE_UNITS = 4096
+MAX_CAPTION_UNITS = 1024
 """The Bot API's limit on a message's visible text, in UTF-16 code units."""
 
 JSON = dict[str, Any]
@@ -775,6 +781,8 @@ class FakeTelegram:
         """Sends made before a ``retry_after`` the fake had answered had passed (see above)."""
         self.latency: dict[str, float] = {}
         """Method name → seconds the server waits before handling each call of it."""
+        self.unreachable_photos: set[str] = set()
+        """Photo URLs the server cannot fetch: sendPhoto answers "wrong file identifier"."""
         self._chat_sends: dict[int, deque[float]] = {}
         self._all_sends: deque[float] = deque()
         self._closed = False
@@ -794,6 +802,8 @@ class FakeTelegram:
                 "deleteMyCommands": self._delete_my_commands,
                 "sendMessage": self._send_message,
                 "editMessageText": self._edit_message_text,
+                "sendPhoto": self._send_photo,
+                "editMessageCaption": self._edit_message_caption,
                 "sendChatAction": self._send_chat_action,
                 "answerCallbackQuery": self._answer_callback_query,
                 "getChat": self._get_chat,
@@ -927,6 +937,12 @@ class FakeTelegram:
         with self._changed:
             self.chats.pop(chat_id, None)
             self._gone.add(chat_id)
+
+    def delete_message(self, chat_id: int, message_id: int) -> None:
+        """Delete a message (as a chat admin would): editing it answers "message to edit not
+        found"."""
+        with self._changed:
+            self._messages.pop((chat_id, message_id), None)
 
     def force_retry_after(self, chat_id: int | None, retry_after: int = 1, times: int = 1) -> None:
         """Answer the next ``times`` sends to ``chat_id`` (any chat: None) with a 429."""
@@ -1226,9 +1242,12 @@ class FakeTelegram:
 
     # ------------------------------------------------------------------ message checks
 
-    def _visible(self, params: JSON) -> tuple[str, list[JSON]]:
-        """The text as the chat will show it and its entities; 400 for what Telegram refuses."""
-        raw = params.get("text")
+    def _visible(self, params: JSON, *, caption: bool = False) -> tuple[str, list[JSON]]:
+        """The text (or a photo's ``caption``) as the chat will show it and its entities; 400
+        for what Telegram refuses."""
+        raw = params.get("caption" if caption else "text")
+        if caption and (raw is None or raw == ""):
+            return "", []
         if raw is None or raw == "":
             raise _bad("message text is empty")
         text = str(raw)
@@ -1248,6 +1267,8 @@ class FakeTelegram:
         if not visible:
             raise _bad("message text is empty")
         entities = found_entities(visible, entities)
+        if caption and utf16_len(visible) > MAX_CAPTION_UNITS:
+            raise _bad("message caption is too long")
         if utf16_len(visible) > MAX_MESSAGE_UNITS:
             raise _bad("message is too long")
         return visible, entities
@@ -1343,7 +1364,7 @@ class FakeTelegram:
             "method": method,
             "chat_id": message["chat"]["id"],
             "message_id": message["message_id"],
-            "visible_text": message["text"],
+            "visible_text": message.get("text", message.get("caption", "")),
             "entities": entities,
         }
         self._sent.append(record)
@@ -1401,6 +1422,8 @@ class FakeTelegram:
                 raise _bad("message to edit not found")
             if message["from"]["id"] != self.bot_id:
                 raise _bad("message can't be edited")
+            if "text" not in message:
+                raise _bad("there is no text in the message to edit")
             visible, entities = self._visible(params)
             self._check_markup(params)
             markup = params.get("reply_markup")
@@ -1422,6 +1445,64 @@ class FakeTelegram:
             if markup:
                 message["reply_markup"] = markup
             self._record_sent("editMessageText", params, message, entities)
+            return dict(message)
+
+    def _send_photo(self, params: JSON) -> JSON:
+        with self._changed:
+            chat = self._chat(params)
+            self._check_writable(chat)
+            thread = self._check_thread(chat, params)
+            photo = params.get("photo")
+            if not isinstance(photo, str) or not photo:
+                raise _bad("there is no photo in the request")
+            if not photo.startswith(("http://", "https://")) or photo in self.unreachable_photos:
+                raise _bad("wrong file identifier/HTTP URL specified")
+            visible, entities = self._visible(params, caption=True)
+            self._take_send_slot(chat)
+            message = self._new_message(chat, self.bot_user, "")
+            del message["text"]
+            size = {"width": 1280, "height": 720, "file_size": 100_000}
+            file = f"photo-{len(self._sent)}"
+            message["photo"] = [{"file_id": file, "file_unique_id": file, **size}]
+            if visible:
+                message["caption"] = visible
+            if entities:
+                message["caption_entities"] = entities
+            if thread is not None:
+                message["message_thread_id"] = thread
+                message["is_topic_message"] = True
+            self._record_sent("sendPhoto", params, message, entities)
+            return message
+
+    def _edit_message_caption(self, params: JSON) -> JSON:
+        with self._changed:
+            chat = self._chat(params)
+            self._check_writable(chat)
+            message_id = params.get("message_id")
+            message = (
+                self._messages.get((chat.id, message_id)) if isinstance(message_id, int) else None
+            )
+            if message is None:
+                raise _bad("message to edit not found")
+            if message["from"]["id"] != self.bot_id:
+                raise _bad("message can't be edited")
+            if "photo" not in message:
+                raise _bad("there is no caption in the message to edit")
+            visible, entities = self._visible(params, caption=True)
+            if (visible, entities) == (
+                message.get("caption", ""),
+                message.get("caption_entities", []),
+            ):
+                raise _bad(
+                    "message is not modified: specified new message content and reply markup "
+                    "are exactly the same as a current content and reply markup of the message"
+                )
+            message["caption"] = visible
+            message["edit_date"] = int(time.time())
+            message.pop("caption_entities", None)
+            if entities:
+                message["caption_entities"] = entities
+            self._record_sent("editMessageCaption", params, message, entities)
             return dict(message)
 
     def _send_chat_action(self, params: JSON) -> bool:

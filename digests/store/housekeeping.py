@@ -1,0 +1,330 @@
+"""Retention: removing what is past its time, in small batches, and reclaiming the space.
+
+``Housekeeping.run`` is the daily job (on the leading instance). Every batch is one short
+write transaction of at most ``batch`` rows, and the job yields to the event loop between
+batches, so polling and delivery (which wait for SQLite's single write path) wait for one
+batch at most, never for the whole run. What goes, and what stays:
+
+- full texts (``keep_text``): an article's ``text`` older than that becomes ``''`` (the
+  summary, snippet, topics and search entry stay; an empty text is never fetched again).
+- articles (``keep_articles``; None keeps them forever): an article goes with its search
+  entry, topics, related links and sent records, but only when every article of its story
+  is past its time (a story is removed whole, never cut), and never while it is inside
+  ``Retention.protect`` (see below). Archived digests are self-contained JSON, kept as long
+  as the articles.
+- delivery records (``keep_delivery``): outbox rows that are done (sent, failed, dropped),
+  and sent records, which protect a subscriber from getting an article's story again. A sent
+  record is removed with its article, or when it is older than ``keep_delivery`` and its
+  article's story has no article that arrived within ``protect`` (the longest a digest looks
+  back, plus the story window): no digest can pick such an article or story again.
+
+Space: on SQLite with ``auto_vacuum = INCREMENTAL`` (every database created by this release)
+freed pages are returned to the file system with ``PRAGMA incremental_vacuum`` in steps;
+PostgreSQL's autovacuum reuses the space by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from digests.store.database import Database
+from digests.store.schema import (
+    archived_digests,
+    article_topics,
+    articles,
+    metadata,
+    outbox,
+    related_articles,
+    sent_items,
+)
+
+__all__ = ["HOUSEKEEPING_BATCH", "Cleaned", "Housekeeping", "Retention"]
+
+log = logging.getLogger(__name__)
+
+HOUSEKEEPING_BATCH = 500
+"""Rows removed per write transaction."""
+# Pages returned per vacuum step: each moves pages from the end of the file, so a step of
+# 1,000 pages held the write path for over a second at 1M articles (docs/benchmarks.md).
+_VACUUM_PAGES = 200
+_DONE = ("sent", "failed", "dropped")
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How long each kind of row is kept (``[storage]`` keep_*_days); ``keep_articles`` None
+    keeps articles forever. ``protect``: articles that arrived within it, and sent records of
+    their stories, are kept whatever the other spans say."""
+
+    keep_text: timedelta
+    keep_articles: timedelta | None
+    keep_delivery: timedelta
+    protect: timedelta
+
+
+@dataclass(slots=True)
+class Cleaned:
+    """What one run removed, and the longest a single batch held the write path (seconds)
+    with the step it belonged to."""
+
+    texts: int = 0
+    articles: int = 0
+    sent: int = 0
+    outbox: int = 0
+    archived: int = 0
+    pages_freed: int = 0
+    longest_batch: float = 0.0
+    longest_step: str = ""
+    batches: int = field(default=0, repr=False)
+
+
+class Housekeeping:
+    """The retention job over one database (see the module docstring)."""
+
+    def __init__(self, db: Database, *, batch: int = HOUSEKEEPING_BATCH) -> None:
+        self._db = db
+        self._batch = batch
+
+    async def run(self, now: datetime, retention: Retention) -> Cleaned:
+        """Remove what ``retention`` says is past its time at ``now``, batch by batch, then
+        reclaim the freed space on SQLite. Safe to stop at any point (each batch commits on
+        its own) and to run again."""
+        done = Cleaned()
+        horizon = now - retention.protect
+        text_cut = min(now - retention.keep_text, horizon)
+        while count := await self._batch_write(done, _expire_texts, text_cut):
+            done.texts += count
+        if retention.keep_articles is not None:
+            cut = min(now - retention.keep_articles, horizon)
+            while count := await self._batch_write(done, self._remove_articles, cut):
+                done.articles += count
+            while count := await self._batch_write(done, _remove_archived, cut):
+                done.archived += count
+        delivery_cut = now - retention.keep_delivery
+        while count := await self._batch_write(done, _remove_sent, delivery_cut, horizon):
+            done.sent += count
+        while count := await self._batch_write(done, _remove_outbox, delivery_cut):
+            done.outbox += count
+        if self._db.is_sqlite:
+            while count := await self._batch_write(done, _vacuum_step):
+                done.pages_freed += count
+        return done
+
+    async def _batch_write(self, done: Cleaned, step: Any, *args: Any) -> int:
+        await asyncio.sleep(0)  # let writers that queued meanwhile go first
+        started = time.perf_counter()
+        async with self._db.write() as conn:
+            count = int(await step(conn, self._batch, *args))
+        took = time.perf_counter() - started
+        if took > done.longest_batch:
+            done.longest_batch, done.longest_step = took, getattr(step, "__name__", "")
+        done.batches += 1
+        return count
+
+    async def _remove_articles(self, conn: AsyncConnection, batch: int, cut: datetime) -> int:
+        # An article takes its search entry, links and records with it: a fifth of a batch
+        # keeps this step as short as the others (docs/benchmarks.md).
+        ids = [row[0] for row in await conn.execute(_past_stories(cut, max(1, batch // 5)))]
+        if not ids:
+            return 0
+        await conn.execute(sent_items.delete().where(sent_items.c.article_id.in_(ids)))
+        await conn.execute(article_topics.delete().where(article_topics.c.article_id.in_(ids)))
+        await conn.execute(
+            related_articles.delete().where(
+                related_articles.c.article_id.in_(ids) | related_articles.c.related_id.in_(ids)
+            )
+        )
+        if self._db.is_sqlite:  # PostgreSQL's index columns go with the row
+            await conn.execute(
+                sa.text("DELETE FROM article_search WHERE rowid IN :ids").bindparams(
+                    sa.bindparam("ids", expanding=True)
+                ),
+                {"ids": ids},
+            )
+        await conn.execute(articles.delete().where(articles.c.id.in_(ids)))
+        return len(ids)
+
+
+def _story_past(cut: datetime) -> sa.ColumnElement[bool]:
+    """An article that arrived before ``cut`` whose story has no article that arrived since (a
+    story's key is its ``story_id``, or its own id while it is unclustered)."""
+    newer = articles.alias("newer")
+    story = sa.func.coalesce(articles.c.story_id, articles.c.id)
+    in_story = sa.select(newer.c.id).where(newer.c.story_id == story, newer.c.created_at >= cut)
+    root = sa.select(newer.c.id).where(newer.c.id == story, newer.c.created_at >= cut)
+    return sa.and_(articles.c.created_at < cut, ~in_story.exists(), ~root.exists())
+
+
+def _past_stories(cut: datetime, limit: int) -> sa.Select[Any]:
+    """Ids of the oldest ``limit`` articles whose whole story arrived before ``cut``."""
+    return (
+        sa.select(articles.c.id)
+        .where(_story_past(cut))
+        .order_by(articles.c.created_at)
+        .limit(limit)
+    )
+
+
+async def _expire_texts(conn: AsyncConnection, batch: int, cut: datetime) -> int:
+    chosen = (
+        sa.select(articles.c.id)
+        .where(articles.c.text != "", articles.c.created_at < cut)
+        .order_by(articles.c.created_at)
+        .limit(batch)
+    )
+    ids = list((await conn.execute(chosen)).scalars())
+    if ids:
+        await conn.execute(articles.update().where(articles.c.id.in_(ids)).values(text=""))
+    return len(ids)
+
+
+async def _remove_archived(conn: AsyncConnection, batch: int, cut: datetime) -> int:
+    chosen = (
+        sa.select(archived_digests.c.id).where(archived_digests.c.scheduled_at < cut).limit(batch)
+    )
+    ids = list((await conn.execute(chosen)).scalars())
+    if ids:
+        await conn.execute(archived_digests.delete().where(archived_digests.c.id.in_(ids)))
+    return len(ids)
+
+
+async def _remove_sent(conn: AsyncConnection, batch: int, cut: datetime, horizon: datetime) -> int:
+    old = (
+        sa.select(sent_items.c.destination, sent_items.c.article_id)
+        .join(articles, articles.c.id == sent_items.c.article_id)
+        .where(sent_items.c.sent_at < cut, _story_past(horizon))
+    )
+    rows: Sequence[Any] = (await conn.execute(old.limit(batch))).all()
+    if rows:
+        await conn.execute(
+            sent_items.delete().where(
+                sent_items.c.destination == sa.bindparam("d"),
+                sent_items.c.article_id == sa.bindparam("a"),
+            ),
+            [{"d": row.destination, "a": row.article_id} for row in rows],
+        )
+    return len(rows)
+
+
+async def _remove_outbox(conn: AsyncConnection, batch: int, cut: datetime) -> int:
+    chosen = (
+        sa.select(outbox.c.id)
+        .where(outbox.c.created_at < cut, outbox.c.status.in_(_DONE))
+        .order_by(outbox.c.created_at)
+        .limit(batch)
+    )
+    ids = list((await conn.execute(chosen)).scalars())
+    if ids:
+        await conn.execute(outbox.delete().where(outbox.c.id.in_(ids)))
+    return len(ids)
+
+
+async def _vacuum_step(conn: AsyncConnection, _batch: int) -> int:
+    """Return up to ``_VACUUM_PAGES`` free pages to the file system (incremental mode only)."""
+    if await conn.scalar(sa.text("PRAGMA auto_vacuum")) != 2:
+        return 0
+    free = int(await conn.scalar(sa.text("PRAGMA freelist_count")) or 0)
+    if free == 0:
+        return 0
+    # Python's sqlite3 runs one step of a statement per execute, and this pragma frees one
+    # page per step; a script runs it to the end (outside a transaction: nothing of ours is
+    # pending, and the write path is held, so no other write of this process interleaves).
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    await driver.executescript(f"PRAGMA incremental_vacuum({_VACUUM_PAGES});")
+    return free - int(await conn.scalar(sa.text("PRAGMA freelist_count")) or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class TableSize:
+    """One table: its rows, and its bytes on disk with its indexes (None: not measurable)."""
+
+    name: str
+    rows: int
+    bytes: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    """What the database holds (``newsdigest stats``): each table, the whole database's
+    bytes, the oldest row of each kind retention removes (None: there is none), and on
+    SQLite the bytes of free pages and the auto_vacuum mode."""
+
+    tables: tuple[TableSize, ...]
+    total_bytes: int
+    oldest: dict[str, datetime | None]
+    free_bytes: int | None = None
+    auto_vacuum: str | None = None
+
+
+_OLDEST = {
+    "article": sa.select(sa.func.min(articles.c.created_at)),
+    "full text": sa.select(sa.func.min(articles.c.created_at)).where(articles.c.text != ""),
+    "sent record": sa.select(sa.func.min(sent_items.c.sent_at)),
+    "outbox row": sa.select(sa.func.min(outbox.c.created_at)),
+    "archived digest": sa.select(sa.func.min(archived_digests.c.scheduled_at)),
+}
+_AUTO_VACUUM = {0: "none", 1: "full", 2: "incremental"}
+
+
+async def store_stats(db: Database) -> StoreStats:
+    """Counts and sizes per table, and the oldest row kept of each kind (see ``StoreStats``).
+    SQLite sizes come from its ``dbstat`` table (the search index's shadow tables count as
+    ``article_search``); without it only the total is known. PostgreSQL's are
+    ``pg_total_relation_size`` (the search index is part of ``articles`` there)."""
+    names = sorted(metadata.tables) + (["article_search"] if db.is_sqlite else [])
+    async with db.engine.connect() as conn:
+        rows = {
+            name: int(await conn.scalar(sa.text(f'SELECT count(*) FROM "{name}"')) or 0)
+            for name in names
+        }
+        oldest = {label: await conn.scalar(query) for label, query in _OLDEST.items()}
+        if db.is_sqlite:
+            sizes, total, free, mode = await _sqlite_sizes(conn)
+        else:
+            sizes = {
+                name: int(await conn.scalar(sa.text(f"SELECT pg_total_relation_size('{name}')")))
+                for name in names
+            }
+            total = int(await conn.scalar(sa.text("SELECT pg_database_size(current_database())")))
+            free, mode = None, None
+    tables = tuple(
+        TableSize(name, rows[name], sizes.get(name) if sizes is not None else None)
+        for name in names
+    )
+    return StoreStats(tables, total, oldest, free, mode)
+
+
+async def _sqlite_sizes(
+    conn: AsyncConnection,
+) -> tuple[dict[str, int] | None, int, int, str]:
+    page = int(await conn.scalar(sa.text("PRAGMA page_size")) or 0)
+    total = page * int(await conn.scalar(sa.text("PRAGMA page_count")) or 0)
+    free = page * int(await conn.scalar(sa.text("PRAGMA freelist_count")) or 0)
+    mode = _AUTO_VACUUM.get(int(await conn.scalar(sa.text("PRAGMA auto_vacuum")) or 0), "?")
+    try:
+        measured = (
+            await conn.execute(
+                sa.text(
+                    "SELECT coalesce(m.tbl_name, d.name) AS owner, sum(d.pgsize) AS size "
+                    "FROM dbstat AS d LEFT JOIN sqlite_master AS m ON m.name = d.name "
+                    "GROUP BY owner"
+                )
+            )
+        ).all()
+    except sa.exc.OperationalError:  # SQLite built without dbstat
+        return None, total, free, mode
+    sizes: dict[str, int] = {}
+    for owner, size in measured:
+        name = "article_search" if str(owner).startswith("article_search") else str(owner)
+        sizes[name] = sizes.get(name, 0) + int(size)
+    return sizes, total, free, mode
