@@ -35,9 +35,7 @@ class SkippingClock:
 
 
 @contextlib.asynccontextmanager
-async def telegram_transport(
-    fake: FakeTelegram, chat: int | str
-) -> AsyncIterator[TelegramTransport]:
+async def telegram_transport(fake: FakeTelegram, chat: int) -> AsyncIterator[TelegramTransport]:
     """A ``TelegramTransport`` over ``fake`` with the channel ``chat`` known to it (the caller
     sets ``PTB_TIMEDELTA``)."""
     fake.add_chat(chat, "channel", title="قناة الأخبار")
