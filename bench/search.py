@@ -15,9 +15,7 @@ import argparse
 import asyncio
 import gzip
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.child import serve_in_child
 from bench.memory import peak_rss_mb
 
 ANT = (
@@ -175,23 +174,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "search.sqlite3"
         built = asyncio.run(_build(database, args.articles))
-        served = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench.search",
-                "--serve",
-                str(database),
-                "--repeat",
-                str(args.repeat),
-            ],
-            capture_output=True,
-            text=True,
-            env={**os.environ},
-        )
-        if served.returncode != 0:
-            sys.exit(served.stderr[-3000:])
-        result = json.loads(served.stdout.strip().splitlines()[-1])
+        result = serve_in_child("bench.search", database, "--repeat", str(args.repeat))
     print(
         f"index build: {built['articles']:,.0f} articles in {built['seconds']:.1f} s "
         f"({built['articles'] / built['seconds']:,.0f} articles/s, stems computed and stored); "

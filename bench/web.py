@@ -22,17 +22,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.child import serve_in_child
 from bench.memory import peak_rss_mb
 from bench.search import QUERIES, _ant
 
@@ -228,23 +226,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "web.sqlite3"
         built = asyncio.run(_build(database, args.articles))
-        served = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench.web",
-                "--serve",
-                str(database),
-                "--requests",
-                str(args.requests),
-            ],
-            capture_output=True,
-            text=True,
-            env={**os.environ},
-        )
-        if served.returncode != 0:
-            sys.exit(served.stderr[-3000:])
-        result = json.loads(served.stdout.strip().splitlines()[-1])
+        result = serve_in_child("bench.web", database, "--requests", str(args.requests))
     print(
         f"store: {built['articles']:,.0f} articles in {built['stories']:,.0f} stories, "
         f"{DIGESTS} archived digests of {STORIES_PER_DIGEST} stories; built in "

@@ -29,7 +29,7 @@ from digests.errors import ConfigError
 from digests.store import Store
 from digests.store.outbox import Outbox
 
-__all__ = ["OpsServer"]
+__all__ = ["OpsServer", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -90,18 +90,13 @@ class OpsServer:
         """
         if not self.enabled or self._runner is not None:
             return
-        runner = web.AppRunner(self.application(), access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, self._settings.listen, self._settings.port)
-        try:
-            await site.start()
-        except OSError as exc:
-            await runner.cleanup()
-            raise ConfigError(
-                f"ops: cannot listen on {self._settings.listen}:{self._settings.port} "
-                f"({exc.strerror or exc}); change [ops] listen/port or set port = 0"
-            ) from None
-        self._runner = runner
+        self._runner = await serve(
+            self.application(),
+            self._settings.listen,
+            self._settings.port,
+            section="ops",
+            off="set port = 0",
+        )
         log.info("ops endpoint on %s (/healthz, /metrics)", self.url)
 
     async def stop(self) -> None:
@@ -167,3 +162,22 @@ def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     return text if len(text) <= _MAX_ERROR else text[: _MAX_ERROR - 1] + "…"
+
+
+async def serve(
+    application: web.Application, listen: str, port: int, *, section: str, off: str
+) -> web.AppRunner:
+    """Serve ``application`` on ``listen:port`` (no access log); returns the runner to clean
+    up. Raises ``ConfigError`` naming ``[section]`` and how to turn it ``off`` when the address
+    cannot be bound (port taken, bad address)."""
+    runner = web.AppRunner(application, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, listen, port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise ConfigError(
+            f"{section}: cannot listen on {listen}:{port} ({exc.strerror or exc}); "
+            f"change [{section}] listen/port or {off}"
+        ) from None
+    return runner

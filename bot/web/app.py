@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from jinja2 import Environment
 
+from bot.ops import serve
 from bot.sections import WebSettings
 from bot.web.feeds import FeedEntry, FeedInfo, atom_feed, json_feed
 from bot.web.pages import Site, View
@@ -37,7 +38,6 @@ from bot.web.templates import environment, render
 from digests.clock import utcnow
 from digests.compose.destination import Destination
 from digests.compose.i18n import direction, t
-from digests.errors import ConfigError
 from digests.store import Store
 
 __all__ = ["CONTENT_SECURITY_POLICY", "WebServer"]
@@ -116,18 +116,13 @@ class WebServer:
         """
         if not self.enabled or self._runner is not None:
             return
-        runner = web.AppRunner(self.application(), access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, self._settings.listen, self._settings.port)
-        try:
-            await site.start()
-        except OSError as exc:
-            await runner.cleanup()
-            raise ConfigError(
-                f"web: cannot listen on {self._settings.listen}:{self._settings.port} "
-                f"({exc.strerror or exc}); change [web] listen/port or set enabled = false"
-            ) from None
-        self._runner = runner
+        self._runner = await serve(
+            self.application(),
+            self._settings.listen,
+            self._settings.port,
+            section="web",
+            off="set enabled = false",
+        )
         public = ", ".join(self.site.public) or "none"
         log.info("web archive on %s (public destinations: %s)", self.url, public)
 
