@@ -89,8 +89,8 @@ def backup(database: Path, target: Path) -> Copy:
         raise StoreError(f"{target}: already exists; choose a new name")
     part = target.with_name(target.name + ".part")
     part.unlink(missing_ok=True)
-    _copy(database, part)
     try:
+        _copy(database, part)
         copy = check_copy(part)
     except BaseException:
         part.unlink(missing_ok=True)
@@ -131,8 +131,9 @@ def check_copy(path: Path) -> Copy:
 
 
 def restore(copy: Path, database: Path) -> Copy:
-    """Replace ``database`` by the checked ``copy``, refusing while a service runs on it;
-    the replaced database is kept as ``<database>.before-restore``."""
+    """Replace ``database`` by the checked ``copy``, refusing while a service runs on it or
+    another process has it open; the replaced database is kept as
+    ``<database>.before-restore`` (with its ``-wal``/``-shm``, so it opens as it was)."""
     with service_lock(database) as free:
         if not free:
             raise StoreError(
@@ -141,17 +142,43 @@ def restore(copy: Path, database: Path) -> Copy:
         checked = check_copy(copy)
         incoming = database.with_name(database.name + ".restoring")
         incoming.unlink(missing_ok=True)
-        _copy(copy, incoming)
-        if database.exists():
-            with contextlib.closing(sqlite3.connect(database)) as old:
-                old.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the old file whole on its own
-            previous = database.with_name(database.name + ".before-restore")
-            previous.unlink(missing_ok=True)
-            previous.hardlink_to(database)
-        incoming.replace(database)
-        for stale in ("-wal", "-shm"):  # the old database's, empty after the checkpoint
-            database.with_name(database.name + stale).unlink(missing_ok=True)
+        try:
+            _copy(copy, incoming)
+            if database.exists():
+                _checkpoint(database)
+                _set_aside(database, database.with_name(database.name + ".before-restore"))
+            incoming.replace(database)
+        finally:
+            incoming.unlink(missing_ok=True)
     return Copy(database, database.stat().st_size, checked.schema, checked.rows)
+
+
+def _checkpoint(database: Path) -> None:
+    """Fold the WAL of ``database`` into its main file; ``StoreError`` (nothing done) when
+    another process keeps it from finishing. A damaged database is left as it is: restoring
+    over it is what restore is for."""
+    try:
+        with contextlib.closing(sqlite3.connect(database, timeout=5)) as old:
+            busy, log, done = old.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.DatabaseError:
+        return  # not a database any more: set aside as it is
+    if busy or log != done:
+        raise StoreError(
+            f"another process has {database} open (a newsdigest command still running?): "
+            "stop it, then restore; nothing done"
+        )
+
+
+def _set_aside(database: Path, previous: Path) -> None:
+    """Keep ``database`` as ``previous``: the main file linked (the database path never goes
+    missing), its ``-wal`` and ``-shm`` moved to ``previous``'s names."""
+    for suffix in ("", "-wal", "-shm"):
+        previous.with_name(previous.name + suffix).unlink(missing_ok=True)
+    previous.hardlink_to(database)
+    for suffix in ("-wal", "-shm"):
+        side = database.with_name(database.name + suffix)
+        if side.exists():
+            side.replace(previous.with_name(previous.name + suffix))
 
 
 def _copy(source: Path, target: Path) -> None:

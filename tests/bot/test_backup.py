@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from digests.errors import StoreError
 from digests.ingest.settings import FeedSettings
 from digests.models import Entry
 from digests.store import Store
 from digests.store.articles import ArticleText
-from digests.store.backup import backup, check_copy
+from digests.store.backup import backup, check_copy, restore
 from digests.store.database import schema_head, sqlite_url
 from tests.bot.test_cli import config_for
 from tests.support.feedserver import FeedServer
@@ -209,3 +210,53 @@ def test_backup_and_restore_refuse_postgresql(
     assert main(["--config", str(config), "restore", str(tmp_path / "b")]) == 2
     err = capsys.readouterr().err
     assert err.count("on PostgreSQL use pg_dump and pg_restore") == 2
+
+
+async def test_restore_refuses_while_another_process_reads_and_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "newsdigest.sqlite3"
+    store = await Store.open(sqlite_url(database))
+    reader = sqlite3.connect(database)
+    try:
+        await store.feeds.sync_config([FeedSettings(url="https://a.example/f", name="أ")], NOW)
+        await write_articles(store, 0, 3)
+        copy = await asyncio.to_thread(backup, database, tmp_path / "copy.sqlite3")
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM articles").fetchone()  # a snapshot held open
+        written = await write_articles(store, 100, 5)  # WAL frames the reader still needs
+        with pytest.raises(StoreError, match=r"another process has .* open"):
+            await asyncio.to_thread(restore, copy.path, database)
+        assert set(written) <= stored_ids(database)  # nothing lost, nothing replaced
+        assert not database.with_name(database.name + ".restoring").exists()
+        assert not database.with_name(database.name + ".before-restore").exists()
+    finally:
+        reader.close()
+        await store.close()
+
+    restored = restore(copy.path, database)  # nobody has it open now
+    assert stored_ids(database) == stored_ids(copy.path) and restored.rows["articles"] == 3
+    assert set(written) <= stored_ids(database.with_name(database.name + ".before-restore"))
+
+
+def test_restore_over_a_damaged_database_keeps_it_aside(tmp_path: Path) -> None:
+    database = tmp_path / "newsdigest.sqlite3"
+
+    async def make() -> None:
+        store = await Store.open(sqlite_url(database))
+        try:
+            await store.feeds.sync_config([FeedSettings(url="https://a.example/f", name="أ")], NOW)
+            await write_articles(store, 0, 2)
+        finally:
+            await store.close()
+
+    asyncio.run(make())
+    copy = backup(database, tmp_path / "copy.sqlite3")
+    for suffix in ("-wal", "-shm"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
+    damaged = b"\x00" * 4096 * 3  # not a database any more
+    database.write_bytes(damaged)
+
+    restore(copy.path, database)
+    assert stored_ids(database) == stored_ids(copy.path)
+    assert database.with_name(database.name + ".before-restore").read_bytes() == damaged
