@@ -8,8 +8,9 @@
 At most ``max_page_fetches_per_feed`` article pages are fetched for one feed in one poll, for
 its newest articles; the others keep the feed's text for good (a feed of thousands of entries
 costs one poll's worth of page fetches, once). Each batch logs one line per feed on its pages.
-Every fetch, pages included, gets the address check of ``fetch`` (a configured feed's
-``allow_private`` covers its pages too).
+Every fetch, pages included, gets the address check of ``fetch``. A configured feed's
+``allow_private`` covers its pages and images only on the feed's own host: a link in an
+intranet feed to any other host (written by whoever wrote the item) gets the check.
 
 Errors of one feed are recorded on that feed and never stop the others. Only new work reaches
 the later steps: the store decides what is new.
@@ -21,9 +22,10 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -183,7 +185,7 @@ class Pipeline:
                 now,
                 dedup_window=timedelta(hours=self._settings.dedup_window_hours),
             )
-            await self._complete_texts(new, private={feed.id} if feed.allow_private else ())
+            await self._complete_texts(new, private=_private_hosts([feed]))
             await self._store.feeds.record_success(
                 feed.id,
                 self._clock(),
@@ -242,7 +244,7 @@ class Pipeline:
         pending = await self._store.articles.missing_text(limit=limit, created_before=before)
         if pending:
             feeds = await self._store.feeds.all()
-            private = {f.id for f in feeds if f.allow_private}
+            private = _private_hosts(feeds)
             await self._complete_texts([NewArticle(a, None) for a in pending], private=private)
         unenriched = await self._store.topics.to_enrich(limit=limit, created_before=before)
         await self._enrich(unenriched)
@@ -268,9 +270,11 @@ class Pipeline:
             await self._store.topics.index_rows(now - enricher.horizon, ids=unknown)
         )
 
-    async def _complete_texts(self, new: Sequence[NewArticle], *, private: Collection[int]) -> None:
-        """Give ``new`` articles their text (pages of the feeds in ``private`` may be on private
-        addresses), then enrich and summarise them."""
+    async def _complete_texts(
+        self, new: Sequence[NewArticle], *, private: Mapping[int, str]
+    ) -> None:
+        """Give ``new`` articles their text (``private``: the feeds whose own host may be on a
+        private address, by feed id), then enrich and summarise them."""
         wanting = sorted(
             (item for item in new if self._wants_page(item)),
             key=lambda item: item.article.published_at,
@@ -287,7 +291,7 @@ class Pipeline:
                 self._text_of(
                     item,
                     page=item.article.id in fetched,
-                    allow_private=item.article.feed_id in private,
+                    allow_private=_may_be_private(item.article.url, item, private),
                 )
                 for item in new
             )
@@ -301,7 +305,7 @@ class Pipeline:
         await self._summarise_with_llm(completed)
 
     async def _check_images(
-        self, new: Sequence[NewArticle], texts: Sequence[ArticleText], private: Collection[int]
+        self, new: Sequence[NewArticle], texts: Sequence[ArticleText], private: Mapping[int, str]
     ) -> None:
         """Store each new article's lead image: the feed's image, else (when the feed has none
         or it fails) the ``og:image`` of the page its text came from, the first that passes
@@ -310,9 +314,9 @@ class Pipeline:
         from_page = {t.article_id: t.image for t in texts}
 
         async def check(item: NewArticle) -> str | None:
-            allow = item.article.feed_id in private
             candidates = dict.fromkeys(u for u in (item.image, from_page.get(item.article.id)) if u)
             for url in candidates:
+                allow = _may_be_private(url, item, private)
                 problem = await self._fetcher.image_problem(url, allow_private=allow)
                 if problem is None:
                     return url
@@ -443,3 +447,15 @@ def _charset(headers: dict[str, str]) -> str | None:
         if key.lower() == "charset" and value:
             return value.strip('"').strip()
     return None
+
+
+def _private_hosts(feeds: Sequence[Feed]) -> dict[int, str]:
+    """The feeds that opted in to private addresses, by id, each with its own host."""
+    return {f.id: urlsplit(f.url).hostname or "" for f in feeds if f.allow_private}
+
+
+def _may_be_private(url: str, item: NewArticle, private: Mapping[int, str]) -> bool:
+    """Whether ``url`` (a page or image of ``item``) may be on a private address: only on the
+    host of a feed that opted in."""
+    host = private.get(item.article.feed_id)
+    return bool(host) and urlsplit(url).hostname == host

@@ -122,8 +122,8 @@ class FeedSettings:
     allow_private: Annotated[
         bool,
         Field(
-            description="Let this feed and its article pages be fetched from private, loopback "
-            "or link-local addresses (an intranet source), whatever "
-            "admin.allow_private_feed_urls says."
+            description="Let this feed, and its article pages and images on the feed's own "
+            "host, be fetched from private, loopback or link-local addresses (an intranet "
+            "source), whatever admin.allow_private_feed_urls says."
         ),
     ] = False

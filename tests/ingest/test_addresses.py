@@ -169,3 +169,27 @@ async def test_a_configured_feed_may_opt_in_to_a_private_address(
     assert (await texts(store))[f"http://intranet.test:{port}/news/rates"] == ("page", None)
     allowed = {f.name: f.allow_private for f in await store.feeds.all()}
     assert allowed == {"داخلي": True, "آخر": False}
+
+
+async def test_a_feeds_opt_in_covers_its_own_host_only(
+    store: Store, feed_server: FeedServer
+) -> None:
+    """An intranet feed's items are written by others: a link in it to another private host
+    (here other.test, on the same loopback server) is refused; the feed itself is read."""
+    port = feed_server.base.rsplit(":", 1)[1]
+    stories = tuple(s for s in STORIES if s.slug == "rates")
+    feed_server.add("/rss", rss(f"http://other.test:{port}", stories, full_content=False))
+    seed_page = (DATA / "pages" / "seed" / "page.html").read_bytes()
+    feed_server.add("/news/rates", seed_page, headers={"Content-Type": "text/html"})
+    resolver = Resolver({"intranet.test": [["127.0.0.1"]], "other.test": [["127.0.0.1"]]})
+    feeds = [FeedSettings(url=f"http://intranet.test:{port}/rss", name="داخلي", allow_private=True)]
+    async with Fetcher(SETTINGS, resolver=resolver) as fetcher:
+        errors = await poll_configured(store, fetcher, feeds)
+
+    assert errors == {"داخلي": None}
+    assert [(r.path, r.headers["host"]) for r in feed_server.requests] == [
+        ("/rss", f"intranet.test:{port}")
+    ]
+    source, error = (await texts(store))[f"http://other.test:{port}/news/rates"]
+    assert source != "page"
+    assert error is not None and "other.test resolves to 127.0.0.1" in error
