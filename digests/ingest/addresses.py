@@ -62,13 +62,18 @@ async def host_problem(
 
 
 def is_public(address: str) -> bool:
-    """Whether ``address`` (IPv4 or IPv6, v4-mapped included) is a public unicast address."""
+    """Whether ``address`` (IPv4 or IPv6) is a public unicast address; an IPv6 address that
+    carries an IPv4 one (v4-mapped, 6to4, Teredo) is judged by the IPv4 address."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone ("fe80::1%eth0")
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.is_site_local:  # fec0::/10, deprecated but still routed inside some networks
+            return False
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None:  # ::ffff:a.b.c.d, 2002:AABB:CCDD::/48 and Teredo reach IPv4
+            return is_public(str(embedded))
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
 
 

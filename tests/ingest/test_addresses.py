@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from digests.clock import utcnow
 from digests.errors import PrivateAddress
+from digests.ingest.addresses import is_public
 from digests.ingest.fetch import Fetcher
 from digests.ingest.pipeline import Pipeline
 from digests.ingest.settings import FeedSettings, PollSettings
@@ -193,3 +194,24 @@ async def test_a_feeds_opt_in_covers_its_own_host_only(
     source, error = (await texts(store))[f"http://other.test:{port}/news/rates"]
     assert source != "page"
     assert error is not None and "other.test resolves to 127.0.0.1" in error
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.216.34", True),
+        ("2001:4860:4860::8888", True),
+        ("2002:5db8:d822::1", True),  # 6to4 of 93.184.216.34
+        ("10.0.0.7", False),
+        ("169.254.169.254", False),
+        ("::ffff:127.0.0.1", False),
+        ("2002:7f00:1::", False),  # 6to4 of 127.0.0.1
+        ("2002:a00:7::", False),  # 6to4 of 10.0.0.7
+        ("fec0::1", False),  # site-local
+        ("fe80::1%eth0", False),
+        ("::", False),
+        ("0.0.0.0", False),
+    ],
+)
+def test_an_address_is_public_only_when_what_it_reaches_is(address: str, public: bool) -> None:
+    assert is_public(address) is public
