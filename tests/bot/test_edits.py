@@ -4,7 +4,6 @@ the fakes, with the platforms' answers for an unchanged and for a deleted messag
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -19,11 +18,10 @@ from digests.deliver.sender import EditingTransport, MessageGone
 from digests.models import Digest, DigestItem, DigestSection
 from tests.support.fake_slack import FakeSlack, fake_slack  # noqa: F401  (fixture)
 from tests.support.fake_telegram import FakeTelegram, fake_telegram  # noqa: F401  (fixture)
-from tests.support.transports import telegram_transport
+from tests.support.transports import CHANNEL, transport  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-CHANNEL = -1001234567890
 SLACK_CHANNEL = "C0NEWS0001"
 FIRST = "<b>زلزال يضرب جنوب تركيا</b>\nمقتل 12 شخصا (بي بي سي)"
 GROWN = FIRST + "\nأعلنت هيئة الكوارث مقتل 15 شخصا (فرانس 24)\nأيضاً في: فرانس 24"
@@ -33,25 +31,15 @@ def telegram_payload(text: str) -> str:
     return json.dumps({"text": text, "disable_preview": True}, ensure_ascii=False)
 
 
-@pytest.fixture
-async def telegram(
-    fake_telegram: FakeTelegram,  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[TelegramTransport]:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    async with telegram_transport(fake_telegram, CHANNEL) as transport:
-        yield transport
-
-
 async def test_telegram_edits_a_message_and_tells_when_it_is_gone(
-    telegram: TelegramTransport,
+    transport: TelegramTransport,  # noqa: F811
     fake_telegram: FakeTelegram,  # noqa: F811
 ) -> None:
-    assert isinstance(telegram, EditingTransport)
-    message_id = await telegram.send(str(CHANNEL), None, telegram_payload(FIRST))
+    assert isinstance(transport, EditingTransport)
+    message_id = await transport.send(str(CHANNEL), None, telegram_payload(FIRST))
 
-    await telegram.edit(str(CHANNEL), message_id, telegram_payload(GROWN))
-    await telegram.edit(str(CHANNEL), message_id, telegram_payload(GROWN))  # unchanged: no error
+    await transport.edit(str(CHANNEL), message_id, telegram_payload(GROWN))
+    await transport.edit(str(CHANNEL), message_id, telegram_payload(GROWN))  # unchanged: no error
 
     edits = [m for m in fake_telegram.sent(CHANNEL) if m["method"] == "editMessageText"]
     assert len(edits) == 1 and "فرانس 24" in str(edits[0]["visible_text"])
@@ -60,22 +48,22 @@ async def test_telegram_edits_a_message_and_tells_when_it_is_gone(
 
     fake_telegram.delete_message(CHANNEL, int(message_id))
     with pytest.raises(MessageGone, match=r"(?i)message to edit not found"):
-        await telegram.edit(str(CHANNEL), message_id, telegram_payload(GROWN + "\nتحديث"))
+        await transport.edit(str(CHANNEL), message_id, telegram_payload(GROWN + "\nتحديث"))
 
 
 async def test_slack_updates_a_message_and_tells_when_it_is_gone(
     fake_slack: FakeSlack,  # noqa: F811
 ) -> None:
     client = AsyncWebClient(token=fake_slack.bot_token, base_url=fake_slack.base_url)
-    transport = SlackTransport(client)
-    assert isinstance(transport, EditingTransport)
+    slack = SlackTransport(client)
+    assert isinstance(slack, EditingTransport)
 
     def payload(text: str) -> str:
         blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
         return json.dumps({"text": text, "blocks": blocks}, ensure_ascii=False)
 
-    ts = await transport.send(SLACK_CHANNEL, None, payload("زلزال يضرب جنوب تركيا (بي بي سي)"))
-    await transport.edit(SLACK_CHANNEL, ts, payload("زلزال يضرب جنوب تركيا · أيضاً في: فرانس 24"))
+    ts = await slack.send(SLACK_CHANNEL, None, payload("زلزال يضرب جنوب تركيا (بي بي سي)"))
+    await slack.edit(SLACK_CHANNEL, ts, payload("زلزال يضرب جنوب تركيا · أيضاً في: فرانس 24"))
 
     [update] = fake_slack.updated(SLACK_CHANNEL)
     assert update["ts"] == ts and "فرانس 24" in update["blocks"][0]["text"]["text"]
@@ -83,24 +71,24 @@ async def test_slack_updates_a_message_and_tells_when_it_is_gone(
 
     fake_slack.delete_message(SLACK_CHANNEL, ts)
     with pytest.raises(MessageGone):
-        await transport.edit(SLACK_CHANNEL, ts, payload("تحديث"))
+        await slack.edit(SLACK_CHANNEL, ts, payload("تحديث"))
 
 
 async def test_a_photo_telegram_cannot_fetch_goes_out_as_text(
-    telegram: TelegramTransport,
+    transport: TelegramTransport,  # noqa: F811
     fake_telegram: FakeTelegram,  # noqa: F811
 ) -> None:
     url = "https://img.example/quake.jpg"
     fake_telegram.unreachable_photos.add(url)
     payload = json.dumps({"text": FIRST, "disable_preview": True, "photo": url}, ensure_ascii=False)
 
-    message_id = await telegram.send(str(CHANNEL), None, payload)
+    message_id = await transport.send(str(CHANNEL), None, payload)
 
     assert [r.method for r in fake_telegram.rejected] == ["sendPhoto"]
     [sent] = fake_telegram.sent(CHANNEL)
     assert sent["method"] == "sendMessage" and str(sent["message_id"]) == message_id
     # Its later edits find a text message: editMessageText, not the caption.
-    await telegram.edit(str(CHANNEL), message_id, payload.replace("12 شخصا", "15 شخصا"))
+    await transport.edit(str(CHANNEL), message_id, payload.replace("12 شخصا", "15 شخصا"))
     assert fake_telegram.sent(CHANNEL)[-1]["method"] == "editMessageText"
 
 

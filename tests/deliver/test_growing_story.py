@@ -9,7 +9,6 @@ the test calls what the service's tick calls, at the times it chooses.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,12 +29,11 @@ from digests.text.taxonomy import Taxonomy
 from tests.support.fake_telegram import FakeTelegram, fake_telegram  # noqa: F401  (fixture)
 from tests.support.feedserver import FeedServer
 from tests.support.fixtures import Story, rss
-from tests.support.transports import SkippingClock, telegram_transport
+from tests.support.transports import CHANNEL, SkippingClock, transport  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 TAXONOMY = Path(__file__).parents[2] / "config" / "topics.toml"
-CHANNEL = -1001234567890
 ISOLATES = str.maketrans("", "", "\u2066\u2067\u2068\u2069")
 DESTINATION = Destination(
     name="channel",
@@ -87,16 +85,6 @@ OUTLETS = {
 }
 
 
-@pytest.fixture
-async def transport(
-    fake_telegram: FakeTelegram,  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[TelegramTransport]:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    async with telegram_transport(fake_telegram, CHANNEL) as transport:
-        yield transport
-
-
 def channel(fake: FakeTelegram, method: str) -> list[dict[str, object]]:
     return [
         m | {"visible_text": str(m["visible_text"]).translate(ISOLATES)}
@@ -109,7 +97,7 @@ async def test_three_outlets_one_post_edited_to_credit_all(
     store: Store,
     feed_server: FeedServer,
     poll_settings: PollSettings,
-    transport: TelegramTransport,
+    transport: TelegramTransport,  # noqa: F811
     fake_telegram: FakeTelegram,  # noqa: F811
 ) -> None:
     clock = SkippingClock(datetime(2026, 11, 28, 9, 30, tzinfo=UTC))
@@ -205,7 +193,7 @@ async def test_an_image_story_is_a_photo_and_a_long_caption_falls_back_to_text(
     store: Store,
     feed_server: FeedServer,
     poll_settings: PollSettings,
-    transport: TelegramTransport,
+    transport: TelegramTransport,  # noqa: F811
     fake_telegram: FakeTelegram,  # noqa: F811
 ) -> None:
     clock = SkippingClock(datetime(2026, 11, 28, 9, 30, tzinfo=UTC))

@@ -4,7 +4,6 @@ the rate limiter and the fake Bot API (tests/support/fake_telegram.py); never po
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,12 +20,11 @@ from digests.store import Store
 from digests.store.articles import ArticleText
 from digests.text.enrich import Enrichment
 from tests.support.fake_telegram import FakeTelegram, fake_telegram  # noqa: F401  (fixture)
-from tests.support.transports import SkippingClock, telegram_transport
+from tests.support.transports import CHANNEL, SkippingClock, transport  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 START = datetime(2026, 12, 6, 6, 0, tzinfo=UTC)
-CHANNEL = -1001234567890
 WINDOW = timedelta(hours=48)
 ISOLATES = str.maketrans("", "", "\u2066\u2067\u2068\u2069")
 DESTINATION = Destination(
@@ -60,16 +58,6 @@ REPORTS = {
         "ارتفعت حصيلة ضحايا زلزال ولاية هطاي التركية إلى 17 قتيلا، بحسب وزارة الداخلية.",
     ),
 }
-
-
-@pytest.fixture
-async def transport(
-    fake_telegram: FakeTelegram,  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[TelegramTransport]:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    async with telegram_transport(fake_telegram, CHANNEL) as transport:
-        yield transport
 
 
 async def report(store: Store, source: str, number: int, story: int | None, when: datetime) -> int:
@@ -109,7 +97,7 @@ def messages(fake: FakeTelegram, method: str) -> list[dict[str, object]]:
 
 async def test_a_growing_story_is_edited_not_posted_again(
     store: Store,
-    transport: TelegramTransport,
+    transport: TelegramTransport,  # noqa: F811
     fake_telegram: FakeTelegram,  # noqa: F811
 ) -> None:
     await seed(store)
@@ -166,7 +154,7 @@ async def test_a_growing_story_is_edited_not_posted_again(
 
 async def test_a_story_outside_the_window_is_left_alone(
     store: Store,
-    transport: TelegramTransport,
+    transport: TelegramTransport,  # noqa: F811
     fake_telegram: FakeTelegram,  # noqa: F811
 ) -> None:
     await seed(store)

@@ -8,10 +8,14 @@ import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
+import pytest
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.telegram_bot import TelegramTransport
 from tests.support.fake_telegram import FakeTelegram
+
+CHANNEL = -1001234567890
+"""The channel the delivery tests post to and edit in."""
 
 
 class SkippingClock:
@@ -44,3 +48,14 @@ async def telegram_transport(fake: FakeTelegram, chat: int) -> AsyncIterator[Tel
     )
     async with app:
         yield TelegramTransport(app)
+
+
+@pytest.fixture
+async def transport(
+    fake_telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[TelegramTransport]:
+    """A ``TelegramTransport`` over the fake with ``CHANNEL`` known to it (import it with
+    ``fake_telegram`` into a test module to use it)."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    async with telegram_transport(fake_telegram, CHANNEL) as transport:
+        yield transport
