@@ -19,79 +19,11 @@ import asyncio
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.search import _ant
-
-NOW = datetime(2026, 12, 6, tzinfo=UTC)
-
-
-def _size(database: Path) -> int:
-    return sum(p.stat().st_size for p in database.parent.glob(database.name + "*"))
-
-
-async def _build(database: Path, count: int, days: int) -> float:
-    from digests.ingest.settings import FeedSettings
-    from digests.models import Entry
-    from digests.store import Store
-    from digests.store.articles import ArticleText
-    from digests.store.database import sqlite_url
-    from digests.text.enrich import Enrichment
-    from digests.text.query import index_terms
-
-    corpus = _ant()
-    store = await Store.open(sqlite_url(database))
-    sources = sorted({r["source"] for r in corpus})
-    await store.feeds.sync_config(
-        [FeedSettings(url=f"https://{s.lower()}.example/rss", name=s) for s in sources], NOW
-    )
-    feeds = {f.name: f for f in await store.feeds.all()}
-    step = timedelta(days=days) / count
-    started = time.perf_counter()
-    batch = 1000
-    previous: list[int] = []
-    for start in range(0, count, batch):
-        arrival = NOW - timedelta(days=days) + step * start
-        by_feed: dict[str, list[tuple[Entry, str]]] = {}
-        for n in range(start, min(start + batch, count)):
-            record = corpus[n % len(corpus)]
-            entry = Entry(
-                guid=f"{record['id']}#{n}",
-                link=f"https://{record['source'].lower()}.example/{n}",
-                title=record["title"],
-                published=arrival,
-                snippet=record["text"][:200],
-                content=record["text"],
-            )
-            by_feed.setdefault(record["source"], []).append((entry, record["text"]))
-        for source, items in by_feed.items():
-            new = await store.articles.insert_entries(
-                feeds[source], [e for e, _ in items], arrival, dedup_window=timedelta(0)
-            )
-            texts = {e.guid: t for e, t in items}
-            await store.articles.set_texts(
-                [ArticleText(a.article.id, texts[a.article.guid], "feed") for a in new]
-            )
-            enrichments = []
-            for a in new:
-                enrichments.append(
-                    Enrichment(
-                        article_id=a.article.id,
-                        story_id=a.article.id,
-                        related=tuple((i, 0.5) for i in previous[-3:]),
-                        search_title=index_terms(a.article.title),
-                        search_body=index_terms(texts[a.article.guid]),
-                    )
-                )
-                previous.append(a.article.id)
-            await store.topics.save_enrichments(enrichments, arrival)
-            for destination in ("telegram:channel", "slack:news"):
-                await store.articles.mark_sent(destination, [a.article.id for a in new], arrival)
-        previous = previous[-3:]
-    await store.close()
-    return time.perf_counter() - started
+from bench.store_build import NOW, copy_store, reuse_or_build, size_of
 
 
 async def _housekeep(database: Path) -> dict[str, Any]:
@@ -146,6 +78,7 @@ async def _housekeep(database: Path) -> dict[str, Any]:
         "batches": cleaned.batches,
         "longest_batch_ms": cleaned.longest_batch * 1000,
         "longest_step": cleaned.longest_step,
+        "by_step": {k: v * 1000 for k, v in cleaned.longest_by_step.items()},
         "writes": len(waits),
         "wait_p50_ms": statistics.median(waits) * 1000,
         "wait_p99_ms": waits[max(0, int(len(waits) * 0.99) - 1)] * 1000,
@@ -159,15 +92,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=1000)
+    parser.add_argument(
+        "--database",
+        type=Path,
+        help="keep the built store here, or reuse it when it exists (the run works on a copy)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        database = Path(folder) / "housekeeping.sqlite3"
-        build = asyncio.run(_build(database, args.articles, args.days))
-        before = _size(database)
+        built = reuse_or_build(args.database, Path(folder), args.articles, args.days)
+        database = copy_store(built, Path(folder) / "run") if args.database else built
+        before = size_of(database)
         run = asyncio.run(_housekeep(database))
-        after = _size(database)
+        after = size_of(database)
     per = 100_000 / args.articles / 2**20
-    print(f"built {args.articles:,} articles over {args.days} days in {build:.0f} s")
     print("| | database MB | MB per 100k articles stored |")
     print("|---|---:|---:|")
     kept = args.articles - run["articles"]
@@ -182,6 +119,10 @@ def main() -> None:
         f"{run['articles']:,.0f} articles and {run['sent']:,.0f} sent records removed, "
         f"{run['pages']:,.0f} pages freed, {run['batches']:,.0f} batches "
         f"(longest {run['longest_batch_ms']:.0f} ms, {run['longest_step']})"
+    )
+    print(
+        "longest batch by step: "
+        + ", ".join(f"{step} {ms:.0f} ms" for step, ms in run["by_step"].items())
     )
     print(
         f"concurrent writer: {run['writes']:,.0f} writes, wait p50 {run['wait_p50_ms']:.1f} ms, "

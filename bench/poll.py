@@ -8,9 +8,10 @@ fresh SQLite database: a first pass (everything new) and a second pass (every fe
 304). It prints feeds/s, new articles/s, wall time and the poller's peak memory (max RSS).
 
 With ``--articles N`` the database first holds N stored articles (ANT resampled and indexed
-as bench/search.py builds them), so a pass on top of a large store can be compared with one
-on an empty store; ``--enrich`` runs the enricher (topics, stories, related articles, search
-keys) on what is polled, with the taxonomy of config/topics.toml, as the service does.
+by bench/store_build.py, 1,500 a day; ``--database PATH`` keeps that store or reuses it), so a
+pass on top of a large store can be compared with one on an empty store; ``--enrich`` runs
+the enricher (topics, stories, related articles, search keys) on what is polled, with the
+taxonomy of config/topics.toml, as the service does.
 
 Texts come from the ANT corpus in ../shared/eval-data when it is there (titles and bodies of
 real 2018 articles, used only in memory), else from the test stories. All feeds share one
@@ -147,13 +148,14 @@ async def _poll(base: str, feeds: int, database: Path, *, enrich: bool) -> dict[
     return {"feeds": feeds, "passes": passes, "peak_mb": peak_mb}
 
 
-def _child(base: str, feeds: int, articles: int, enrich: bool) -> None:
-    from bench.search import _build
+def _child(base: str, feeds: int, articles: int, enrich: bool, kept: Path | None) -> None:
+    from bench.store_build import PER_DAY, copy_store, reuse_or_build
 
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "bench.sqlite3"
         if articles:
-            asyncio.run(_build(database, articles))
+            built = reuse_or_build(kept, Path(folder), articles, articles / PER_DAY)
+            database = copy_store(built, Path(folder) / "run") if kept else built
         result = asyncio.run(_poll(base, feeds, database, enrich=enrich))
     print(json.dumps(result))
 
@@ -167,10 +169,15 @@ def main() -> None:
         "--articles", type=int, default=0, help="articles stored before polling (default 0)"
     )
     parser.add_argument("--enrich", action="store_true", help="enrich what is polled")
+    parser.add_argument(
+        "--database",
+        type=Path,
+        help="with --articles: keep the built store here, or reuse it (each run polls a copy)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("BASE", "FEEDS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(args.child[0], int(args.child[1]), args.articles, args.enrich)
+        _child(args.child[0], int(args.child[1]), args.articles, args.enrich, args.database)
         return
     source = "ANT corpus" if ANT.exists() else "test stories (../shared/eval-data not found)"
     print(
@@ -200,6 +207,7 @@ def main() -> None:
                     "--articles",
                     str(args.articles),
                     *(["--enrich"] if args.enrich else []),
+                    *(["--database", str(args.database)] if args.database else []),
                 ],
                 capture_output=True,
                 text=True,
