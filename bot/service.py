@@ -116,7 +116,14 @@ async def open_app(settings: Settings, *, polling: bool = True) -> AsyncIterator
         fetcher = Fetcher(settings.poll, allow_private=settings.admin.allow_private_feed_urls)
         async with fetcher, httpx.AsyncClient() as llm_client:
             llm = (llm_client, settings.summary.llm) if settings.summary.llm else None
-            pipeline = Pipeline(store, fetcher, settings.poll, enricher=enricher, llm=llm)
+            pipeline = Pipeline(
+                store,
+                fetcher,
+                settings.poll,
+                enricher=enricher,
+                llm=llm,
+                keep_articles=retention(settings).keep_articles,
+            )
             yield App(settings, store, fetcher, pipeline, taxonomy)
     finally:
         await store.close()

@@ -77,8 +77,13 @@ class Pipeline:
         clock: Callable[[], datetime] = utcnow,
         enricher: Enricher | None = None,
         llm: tuple[httpx.AsyncClient, LLMSettings] | None = None,
+        keep_articles: timedelta | None = None,
     ) -> None:
+        """``keep_articles`` (``[storage] keep_articles_days``): entries published longer ago
+        than that are not stored. Housekeeping removes such articles, so storing one again
+        would post, as new, an article whose record of being sent is gone."""
         self._store = store
+        self._keep_articles = keep_articles
         self._fetcher = fetcher
         self._settings = settings
         self._clock = clock
@@ -179,9 +184,20 @@ class Pipeline:
                 log.debug("feed not modified", extra=context)
                 return self._outcome(feed, "not_modified", 304, 0, started)
             parsed = parse_feed(result.body, result.final_url, result.headers)
+            entries = parsed.entries
+            if self._keep_articles is not None:
+                oldest = now - self._keep_articles
+                entries = [e for e in entries if e.published is None or e.published >= oldest]
+                if len(entries) < len(parsed.entries):
+                    log.debug(
+                        "%d entries published before %s skipped (past keep_articles_days)",
+                        len(parsed.entries) - len(entries),
+                        oldest.date(),
+                        extra=context,
+                    )
             new = await self._store.articles.insert_entries(
                 feed,
-                parsed.entries,
+                entries,
                 now,
                 dedup_window=timedelta(hours=self._settings.dedup_window_hours),
             )

@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,10 +52,13 @@ __all__ = ["HOUSEKEEPING_BATCH", "Cleaned", "Housekeeping", "Retention"]
 log = logging.getLogger(__name__)
 
 HOUSEKEEPING_BATCH = 500
-"""Rows removed per write transaction."""
-# Pages returned per vacuum step: each moves pages from the end of the file, so a step of
-# 1,000 pages held the write path for over a second at 1M articles (docs/benchmarks.md).
-_VACUUM_PAGES = 200
+"""Most rows removed per write transaction."""
+# How long one batch may hold the write path: each step's batch size halves after a batch
+# that took longer and doubles (up to its maximum) after one that took under a quarter of it.
+# Fixed sizes missed the 100 ms target at 1M articles: a vacuum step of 200 pages took 382 ms
+# there and 20 ms at 100k (docs/benchmarks.md).
+_BATCH_TARGET = 0.04
+_VACUUM_PAGES = (32, 1000)  # first and largest pages per vacuum step
 _DONE = ("sent", "failed", "dropped")
 
 
@@ -74,7 +77,7 @@ class Retention:
 @dataclass(slots=True)
 class Cleaned:
     """What one run removed, and the longest a single batch held the write path (seconds)
-    with the step it belonged to."""
+    with the step it belonged to (``longest_by_step``: each step's longest)."""
 
     texts: int = 0
     articles: int = 0
@@ -85,6 +88,21 @@ class Cleaned:
     longest_batch: float = 0.0
     longest_step: str = ""
     batches: int = field(default=0, repr=False)
+    longest_by_step: dict[str, float] = field(default_factory=dict, repr=False)
+
+
+@dataclass(slots=True)
+class _Pace:
+    """Rows (or pages) per batch of one step, kept near ``_BATCH_TARGET`` seconds a batch."""
+
+    size: int
+    largest: int
+
+    def after(self, took: float) -> None:
+        if took > _BATCH_TARGET:
+            self.size = max(1, self.size // 2)
+        elif took < _BATCH_TARGET / 4:
+            self.size = min(self.largest, self.size * 2)
 
 
 class Housekeeping:
@@ -93,65 +111,79 @@ class Housekeeping:
     def __init__(self, db: Database, *, batch: int = HOUSEKEEPING_BATCH) -> None:
         self._db = db
         self._batch = batch
+        self._paces: dict[str, _Pace] = {}
 
     async def run(self, now: datetime, retention: Retention) -> Cleaned:
         """Remove what ``retention`` says is past its time at ``now``, batch by batch, then
         reclaim the freed space on SQLite. Safe to stop at any point (each batch commits on
-        its own) and to run again."""
+        its own) and to run again.
+
+        Each batch is chosen on a read connection (SQLite readers do not wait for the
+        writer) and removed in one write transaction that checks again, by id, that every
+        chosen row is still past its time: a story that gained an article meanwhile stays."""
         done = Cleaned()
+        self._paces = {}
         horizon = now - retention.protect
         text_cut = min(now - retention.keep_text, horizon)
-        while count := await self._batch_write(done, _expire_texts, text_cut):
+        while count := await self._steps(done, _expire_texts, text_cut):
             done.texts += count
         if retention.keep_articles is not None:
             cut = min(now - retention.keep_articles, horizon)
-            while count := await self._batch_write(done, self._remove_articles, cut):
+            while count := await self._steps(done, _remove_articles, cut, first=self._batch // 5):
                 done.articles += count
-            while count := await self._batch_write(done, _remove_archived, cut):
+            while count := await self._steps(done, _remove_archived, cut):
                 done.archived += count
         delivery_cut = now - retention.keep_delivery
-        while count := await self._batch_write(done, _remove_sent, delivery_cut, horizon):
+        while count := await self._steps(done, _remove_sent, delivery_cut, horizon):
             done.sent += count
-        while count := await self._batch_write(done, _remove_outbox, delivery_cut):
+        while count := await self._steps(done, _remove_outbox, delivery_cut):
             done.outbox += count
         if self._db.is_sqlite:
-            while count := await self._batch_write(done, _vacuum_step):
+            first, largest = _VACUUM_PAGES
+            while count := await self._steps(done, _vacuum, first=first, largest=largest):
                 done.pages_freed += count
         return done
 
-    async def _batch_write(self, done: Cleaned, step: Any, *args: Any) -> int:
+    async def _steps(
+        self,
+        done: Cleaned,
+        step: _Step,
+        *args: Any,
+        first: int | None = None,
+        largest: int | None = None,
+    ) -> int:
+        """One batch of ``step``: choose (read), then apply (write), at the step's pace for
+        this run; returns the rows (or pages) it removed."""
+        name = step.name
+        pace = self._paces.setdefault(
+            name, _Pace(max(1, first or self._batch), largest or self._batch)
+        )
+        async with self._db.engine.connect() as conn:
+            chosen = await step.choose(conn, pace.size, *args)
+        if not chosen:
+            return 0
         await asyncio.sleep(0)  # let writers that queued meanwhile go first
         started = time.perf_counter()
         async with self._db.write() as conn:
-            count = int(await step(conn, self._batch, *args))
+            count = int(await step.apply(conn, chosen, *args))
         took = time.perf_counter() - started
+        pace.after(took)
         if took > done.longest_batch:
-            done.longest_batch, done.longest_step = took, getattr(step, "__name__", "")
+            done.longest_batch, done.longest_step = took, name
+        done.longest_by_step[name] = max(took, done.longest_by_step.get(name, 0.0))
         done.batches += 1
         return count
 
-    async def _remove_articles(self, conn: AsyncConnection, batch: int, cut: datetime) -> int:
-        # An article takes its search entry, links and records with it: a fifth of a batch
-        # keeps this step as short as the others (docs/benchmarks.md).
-        ids = [row[0] for row in await conn.execute(_past_stories(cut, max(1, batch // 5)))]
-        if not ids:
-            return 0
-        await conn.execute(sent_items.delete().where(sent_items.c.article_id.in_(ids)))
-        await conn.execute(article_topics.delete().where(article_topics.c.article_id.in_(ids)))
-        await conn.execute(
-            related_articles.delete().where(
-                related_articles.c.article_id.in_(ids) | related_articles.c.related_id.in_(ids)
-            )
-        )
-        if self._db.is_sqlite:  # PostgreSQL's index columns go with the row
-            await conn.execute(
-                sa.text("DELETE FROM article_search WHERE rowid IN :ids").bindparams(
-                    sa.bindparam("ids", expanding=True)
-                ),
-                {"ids": ids},
-            )
-        await conn.execute(articles.delete().where(articles.c.id.in_(ids)))
-        return len(ids)
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One kind of removal: ``choose(conn, size, *args)`` picks up to ``size`` rows on a read
+    connection; ``apply(conn, chosen, *args)`` removes those still past their time, inside
+    the write transaction, and returns how many it removed."""
+
+    name: str
+    choose: Callable[..., Awaitable[list[Any]]]
+    apply: Callable[..., Awaitable[int]]
 
 
 def _story_past(cut: datetime) -> sa.ColumnElement[bool]:
@@ -164,74 +196,145 @@ def _story_past(cut: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(articles.c.created_at < cut, ~in_story.exists(), ~root.exists())
 
 
-def _past_stories(cut: datetime, limit: int) -> sa.Select[Any]:
-    """Ids of the oldest ``limit`` articles whose whole story arrived before ``cut``."""
-    return (
+async def _ids(conn: AsyncConnection, query: sa.Select[Any]) -> list[Any]:
+    return list((await conn.execute(query)).scalars())
+
+
+async def _still_past(
+    conn: AsyncConnection, article_ids: Sequence[int], cut: datetime
+) -> list[int]:
+    """Those of ``article_ids`` whose whole story is still past ``cut`` (looked up by id)."""
+    return await _ids(
+        conn, sa.select(articles.c.id).where(articles.c.id.in_(article_ids), _story_past(cut))
+    )
+
+
+async def _choose_texts(conn: AsyncConnection, size: int, cut: datetime) -> list[int]:
+    return await _ids(
+        conn,
+        sa.select(articles.c.id)
+        .where(articles.c.text != "", articles.c.created_at < cut)  # ix_articles_text_kept
+        .order_by(articles.c.created_at)
+        .limit(size),
+    )
+
+
+async def _apply_texts(conn: AsyncConnection, ids: list[int], cut: datetime) -> int:
+    result = await conn.execute(
+        articles.update()
+        .where(articles.c.id.in_(ids), articles.c.created_at < cut, articles.c.text != "")
+        .values(text="")
+    )
+    return int(result.rowcount or 0)
+
+
+async def _choose_articles(conn: AsyncConnection, size: int, cut: datetime) -> list[int]:
+    """The oldest ``size`` articles whose whole story arrived before ``cut``."""
+    return await _ids(
+        conn,
         sa.select(articles.c.id)
         .where(_story_past(cut))
         .order_by(articles.c.created_at)
-        .limit(limit)
+        .limit(size),
     )
 
 
-async def _expire_texts(conn: AsyncConnection, batch: int, cut: datetime) -> int:
-    chosen = (
-        sa.select(articles.c.id)
-        .where(articles.c.text != "", articles.c.created_at < cut)
-        .order_by(articles.c.created_at)
-        .limit(batch)
+async def _apply_articles(conn: AsyncConnection, chosen: list[int], cut: datetime) -> int:
+    # An article takes its search entry, topics, related links and sent records with it.
+    ids = await _still_past(conn, chosen, cut)
+    if not ids:
+        return 0
+    await conn.execute(sent_items.delete().where(sent_items.c.article_id.in_(ids)))
+    await conn.execute(article_topics.delete().where(article_topics.c.article_id.in_(ids)))
+    await conn.execute(
+        related_articles.delete().where(
+            related_articles.c.article_id.in_(ids) | related_articles.c.related_id.in_(ids)
+        )
     )
-    ids = list((await conn.execute(chosen)).scalars())
-    if ids:
-        await conn.execute(articles.update().where(articles.c.id.in_(ids)).values(text=""))
+    if conn.dialect.name == "sqlite":  # PostgreSQL's index columns go with the row
+        await conn.execute(
+            sa.text("DELETE FROM article_search WHERE rowid IN :ids").bindparams(
+                sa.bindparam("ids", expanding=True)
+            ),
+            {"ids": ids},
+        )
+    await conn.execute(articles.delete().where(articles.c.id.in_(ids)))
     return len(ids)
 
 
-async def _remove_archived(conn: AsyncConnection, batch: int, cut: datetime) -> int:
-    chosen = (
-        sa.select(archived_digests.c.id).where(archived_digests.c.scheduled_at < cut).limit(batch)
+async def _choose_archived(conn: AsyncConnection, size: int, cut: datetime) -> list[int]:
+    return await _ids(
+        conn,
+        sa.select(archived_digests.c.id).where(archived_digests.c.scheduled_at < cut).limit(size),
     )
-    ids = list((await conn.execute(chosen)).scalars())
-    if ids:
-        await conn.execute(archived_digests.delete().where(archived_digests.c.id.in_(ids)))
-    return len(ids)
 
 
-async def _remove_sent(conn: AsyncConnection, batch: int, cut: datetime, horizon: datetime) -> int:
+async def _apply_archived(conn: AsyncConnection, ids: list[int], cut: datetime) -> int:
+    result = await conn.execute(
+        archived_digests.delete().where(
+            archived_digests.c.id.in_(ids), archived_digests.c.scheduled_at < cut
+        )
+    )
+    return int(result.rowcount or 0)
+
+
+async def _choose_sent(
+    conn: AsyncConnection, size: int, cut: datetime, horizon: datetime
+) -> list[tuple[str, int]]:
     old = (
         sa.select(sent_items.c.destination, sent_items.c.article_id)
         .join(articles, articles.c.id == sent_items.c.article_id)
         .where(sent_items.c.sent_at < cut, _story_past(horizon))
+        .limit(size)
     )
-    rows: Sequence[Any] = (await conn.execute(old.limit(batch))).all()
+    return [(row.destination, row.article_id) for row in await conn.execute(old)]
+
+
+async def _apply_sent(
+    conn: AsyncConnection, chosen: list[tuple[str, int]], cut: datetime, horizon: datetime
+) -> int:
+    past = set(await _still_past(conn, sorted({a for _, a in chosen}), horizon))
+    rows = [{"d": d, "a": a} for d, a in chosen if a in past]
     if rows:
         await conn.execute(
             sent_items.delete().where(
                 sent_items.c.destination == sa.bindparam("d"),
                 sent_items.c.article_id == sa.bindparam("a"),
+                sent_items.c.sent_at < cut,
             ),
-            [{"d": row.destination, "a": row.article_id} for row in rows],
+            rows,
         )
     return len(rows)
 
 
-async def _remove_outbox(conn: AsyncConnection, batch: int, cut: datetime) -> int:
-    chosen = (
+async def _choose_outbox(conn: AsyncConnection, size: int, cut: datetime) -> list[int]:
+    return await _ids(
+        conn,
         sa.select(outbox.c.id)
         .where(outbox.c.created_at < cut, outbox.c.status.in_(_DONE))
         .order_by(outbox.c.created_at)
-        .limit(batch)
+        .limit(size),
     )
-    ids = list((await conn.execute(chosen)).scalars())
-    if ids:
-        await conn.execute(outbox.delete().where(outbox.c.id.in_(ids)))
-    return len(ids)
 
 
-async def _vacuum_step(conn: AsyncConnection, _batch: int) -> int:
-    """Return up to ``_VACUUM_PAGES`` free pages to the file system (incremental mode only)."""
+async def _apply_outbox(conn: AsyncConnection, ids: list[int], cut: datetime) -> int:
+    result = await conn.execute(
+        outbox.delete().where(
+            outbox.c.id.in_(ids), outbox.c.created_at < cut, outbox.c.status.in_(_DONE)
+        )
+    )
+    return int(result.rowcount or 0)
+
+
+async def _choose_pages(conn: AsyncConnection, size: int) -> list[int]:
+    """``[size]`` when the database is in incremental auto-vacuum mode and has free pages."""
     if await conn.scalar(sa.text("PRAGMA auto_vacuum")) != 2:
-        return 0
+        return []
+    return [size] if int(await conn.scalar(sa.text("PRAGMA freelist_count")) or 0) else []
+
+
+async def _apply_pages(conn: AsyncConnection, chosen: list[int]) -> int:
+    """Return up to ``chosen[0]`` free pages to the file system."""
     free = int(await conn.scalar(sa.text("PRAGMA freelist_count")) or 0)
     if free == 0:
         return 0
@@ -240,8 +343,16 @@ async def _vacuum_step(conn: AsyncConnection, _batch: int) -> int:
     # pending, and the write path is held, so no other write of this process interleaves).
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
-    await driver.executescript(f"PRAGMA incremental_vacuum({_VACUUM_PAGES});")
+    await driver.executescript(f"PRAGMA incremental_vacuum({int(chosen[0])});")
     return free - int(await conn.scalar(sa.text("PRAGMA freelist_count")) or 0)
+
+
+_expire_texts = _Step("texts", _choose_texts, _apply_texts)
+_remove_articles = _Step("articles", _choose_articles, _apply_articles)
+_remove_archived = _Step("archived digests", _choose_archived, _apply_archived)
+_remove_sent = _Step("sent records", _choose_sent, _apply_sent)
+_remove_outbox = _Step("outbox", _choose_outbox, _apply_outbox)
+_vacuum = _Step("vacuum", _choose_pages, _apply_pages)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,11 +12,12 @@ import sqlalchemy as sa
 
 from digests.compose.destination import Destination
 from digests.deliver.queue import ConsoleSender, post_digest
+from digests.ingest.pipeline import Pipeline
 from digests.ingest.settings import FeedSettings
 from digests.models import Entry, TopicRow
 from digests.store import Store
 from digests.store.articles import ArticleText
-from digests.store.housekeeping import Housekeeping, Retention, store_stats
+from digests.store.housekeeping import Housekeeping, Retention, _remove_articles, store_stats
 from digests.store.schema import (
     archived_digests,
     article_topics,
@@ -27,6 +28,8 @@ from digests.store.schema import (
 from digests.store.schema import articles as articles_table
 from digests.text.enrich import Enrichment
 from digests.text.query import index_terms
+from tests.conftest import Harness
+from tests.support.fixtures import STORIES, rss
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -196,3 +199,49 @@ async def test_forever_keeps_every_article_and_sqlite_gives_the_space_back(store
         assert after.auto_vacuum == "incremental"
         assert cleaned.pages_freed > 0 and after.free_bytes == 0
         assert after.total_bytes < before.total_bytes
+
+
+async def test_an_article_removed_by_retention_is_not_stored_again_while_its_feed_lists_it(
+    harness: Harness,
+) -> None:
+    """Its sent records went with it, so storing it again would post it as new."""
+    harness.server.add("/rss", rss(harness.server.base))  # stories published 2026-11-28
+    await harness.add_feeds("/rss")
+    feed = await harness.feed("/rss")
+    stored_at = datetime(2026, 11, 30, tzinfo=UTC)
+    first = Pipeline(harness.store, harness.fetcher, harness.settings, clock=lambda: stored_at)
+    assert (await first.poll_feed(feed)).new_articles == len(STORIES)
+
+    later = stored_at + 731 * DAY
+    cleaned = await Housekeeping(harness.store.db).run(later, RETENTION)
+    assert cleaned.articles == len(STORIES)
+
+    keep = RETENTION.keep_articles
+    again = Pipeline(
+        harness.store, harness.fetcher, harness.settings, clock=lambda: later, keep_articles=keep
+    )
+    assert (await again.poll_feed(feed)).new_articles == 0
+    assert await harness.store.articles.count() == 0
+    # Without the setting (as before), the same poll stores them all again.
+    unaware = Pipeline(harness.store, harness.fetcher, harness.settings, clock=lambda: later)
+    assert (await unaware.poll_feed(feed)).new_articles == len(STORIES)
+
+
+async def test_a_story_that_gains_an_article_after_being_chosen_is_not_removed(
+    store: Store,
+) -> None:
+    """Rows are chosen on a read connection and removed in a later write transaction, which
+    checks each one again: a story that gained an article in between stays whole."""
+    ids = await seed(store)
+    cut = NOW - RETENTION.keep_articles  # type: ignore[operator]
+    async with store.engine.connect() as conn:
+        chosen = await _remove_articles.choose(conn, 100, cut)
+    assert chosen == [ids["ancient"]]
+    # Meanwhile a new article joins the lone ancient article's story.
+    fresh = await add(store, 99, "إيران تعيد فرز الأصوات", timedelta(0))
+    await store.topics.save_enrichments(
+        [Enrichment(article_id=fresh, story_id=ids["ancient"])], NOW
+    )
+    async with store.db.write() as conn:
+        assert await _remove_articles.apply(conn, chosen, cut) == 0
+    assert {ids["ancient"], fresh} <= await rows(store, sa.select(articles_table.c.id))
