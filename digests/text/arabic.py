@@ -129,6 +129,24 @@ _LATIN_WORD_BEFORE = re.compile(r"(?<![^\s(\[«“\"'])[A-Za-z]+\Z")
 # Words that continue a sentence after an era marker: "عام 300 ق.م. في أثينا".
 _CONTINUATIONS = frozenset(["في", "من", "إلى", "الى", "حتى", "عن", "على", "او", "أو", "و"])
 _FIRST_WORD = re.compile(r"\s*(\S+)")
+# Latin letters spelled out in Arabic letters, as Arabic news writes initials: إم. إتش17
+# (MH17), بي. بي. سي. (BBC), إف. بي. آي. (FBI), سي.أي.ايه (CIA); with the spellings news
+# sites use with أ or without hamza. Several are also Arabic words (في "in", أو "or", إن
+# "that", أي "any", كي "so that", بي "with me"), hence the narrow rule in
+# ``_inside_spelled_initials``.
+_LETTER_NAMES = frozenset(
+    "إيه أيه ايه بي سي دي إي إف أف اف جي إتش أتش اتش إيتش ايتش آي أي اي جيه كيه كي إل أل ال"
+    " إم أم ام إن أن ان أو او كيو آر أر ار إس أس اس تي يو في دبليو إكس أكس اكس واي زد".split()
+)
+# Letter names that are also words opening Arabic sentences: «في 2023 باع …» is a sentence.
+_OPENING_WORDS = frozenset(["في", "إن", "أن", "ان", "أو", "او", "أي", "اي", "كي"])
+# A short word just before a period, which may be a spelled letter, perhaps after the
+# conjunction و or the preposition ل (وبي. بي. سي., لسي.إن.إن); it may follow a period, for
+# chains written without spaces.
+_SHORT_WORD_BEFORE = re.compile(r"(?<![^\s(\[«“\"'/.-])[^\W\d_]{2,6}\Z")
+# The whole word after a period, and what follows it: a period, or a number (glued, after a
+# dash or after a space).
+_LETTER_NAME_AFTER = re.compile(r"(\s*)([^\W\d_]{2,5})(?![^\W\d_])(\.|[-–]?\d|\s+\d)?")
 _URLS = re.compile(
     r"(?:https?://|www\.)[^\s<>«»\"]*[^\s<>«»\".,!?؟،؛:)\]]"
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
@@ -155,15 +173,60 @@ def _period_ends_sentence(line: str, start: int) -> bool:
             return False
         if _ARABIC_DOMAIN_AFTER.match(line, start + 1):  # العربية.نت
             return False
-    # The common case, decided without a regex: an Arabic word of three letters or more ends.
+    # The common case, decided without a regex: an Arabic word of three letters or more ends,
+    # unless it is a spelled Latin letter (إتش. دبليو.); no word of seven letters is one.
     common = after.isspace() and before != "ـ" and not before.isascii() and start >= 3
     if common and line[start - 3 : start].isalpha():
-        return True
+        long_word = start >= 7 and line[start - 7 : start].isalpha()
+        return long_word or not _inside_spelled_initials(line, start)
     return _period_after_short_word(line, start, after)
+
+
+def _letter_name_before(line: str, end: int) -> int | None:
+    """Where the spelled Latin letter (``إم``, ``وبي``, ``لسي``) ending at ``line[end]`` begins."""
+    found = _SHORT_WORD_BEFORE.search(line, max(0, end - 6), end)
+    if found is None:
+        return None
+    word = found.group()
+    if word in _LETTER_NAMES or (word[0] in "ول" and word[1:] in _LETTER_NAMES):
+        return found.start()
+    return None
+
+
+def _inside_spelled_initials(line: str, start: int) -> bool:
+    """Whether the ``.`` at ``line[start]`` follows a spelled letter inside spelled initials.
+
+    It does when the word before it is a spelled Latin letter (``_LETTER_NAMES``) and either
+    the next word is one too and is glued to the period (``بي.بي``), or followed by a period
+    (``بي. بي. سي.``) or by a number (``إم. إتش17``, ``إم. إتش-17``; after a space,
+    ``إم. إتش 17``, unless the next word is one that opens sentences: ``في 2023``); or the
+    word before is the last of a dotted chain (the ``سي.`` of ``بي. بي. سي.``), which, like
+    ``U.S.``, does not end the sentence.
+    """
+    before = line[start - 1] if start > 0 else " "
+    if before.isascii() or not before.isalpha():
+        return False
+    word_start = _letter_name_before(line, start)
+    if word_start is None:
+        return False
+    following = _LETTER_NAME_AFTER.match(line, start + 1)
+    if following is not None and following.group(2) in _LETTER_NAMES:
+        space, letter, joint = following.groups()
+        if not space:  # بي.بي, إم.إتش17
+            return True
+        if joint is not None and not (joint[0].isspace() and letter in _OPENING_WORDS):
+            return True
+    # The last letter of a dotted chain: the word before this one is a spelled letter and a period.
+    dot = word_start - 1
+    while dot > 0 and line[dot].isspace():
+        dot -= 1
+    return dot > 0 and line[dot] == "." and _letter_name_before(line, dot) is not None
 
 
 def _period_after_short_word(line: str, start: int, after: str) -> bool:
     """The rest of ``_period_ends_sentence``: initials, abbreviations, era markers."""
+    if _inside_spelled_initials(line, start):  # إم. إتش17, بي. بي. سي., إم.إتش17
+        return False
     initials = _INITIALS_BEFORE.search(line, max(0, start - 24), start)
     if initials is not None:
         if not after.isspace():  # inside a dotted abbreviation: ق.م
@@ -234,13 +297,27 @@ def split_sentences(text: str) -> list[str]:
 
     Sentences end at ``. ! ? ؟ ؛ …`` (and runs such as ``..``, ``؟!``) and at line breaks.
     A period does not end a sentence inside a number or date (``4.5``, ``12.5.2024``), after a
-    single-letter initial or dotted abbreviation (``د.``, ``م.``, ``ق.م.``, ``U.S.``), after a
+    single-letter initial or dotted abbreviation (``د.``, ``م.``, ``ق.م.``, ``U.S.``), inside
+    Latin initials spelled in Arabic letters (``إم. إتش17``, ``بي. بي. سي.``: see below), after a
     Latin title (``Dr.``), inside a URL, e-mail address or web name (``العربية.نت``), or before
     a comma or colon. An era marker after a number (``عام 1827 م.``) ends the sentence unless a
     preposition follows. Punctuation inside a balanced quotation (``«»``, ``“”``, ``"…"``) belongs
     to the quoted sentence and never splits it. A period glued to the next Arabic word (a
     common typo: ``نوح.وتعني``) still ends the sentence. Pieces without a letter or digit
     (stray punctuation, emoji-only lines) are dropped; every sentence is stripped.
+
+    Spelled initials: Arabic news writes Latin initials as letter names (إم M, إتش H, بي B,
+    سي C, إف F, آي/أي I, إن N, في V, دبليو W, …). A period after such a letter name (perhaps
+    with و or ل in front) does not end the sentence when the next word is a letter name glued
+    to the period (``بي.بي وحقل``, ``لسي.إن.إن``), or followed by a period (``بي. بي. سي.``)
+    or by a number, glued or after a dash (``إم. إتش17``, ``إتش-17``) or a space (``إم. إتش
+    17``, but not ``في 2023``, ``إن 3``: those open sentences); nor does the period of the last
+    letter of such a dotted chain (``بي. بي. سي. عن مصادر``), as with ``U.S.``. A letter name
+    ending a sentence otherwise still ends it: ``فيتامين دي. في المقابل``, ``منصة إكس. وقال``,
+    ``بي إم دبليو.``, ``ثقوا بي. إن``. في, أو, إن, أي and كي are prepositions and particles
+    as well, but those cannot end a sentence, so treating them as letters on the left of a
+    period costs nothing; on the right, a bare one after a space (no period, no number) never
+    keeps a sentence going.
     """
     sentences: list[str] = []
     for line in _LINE_BREAKS.split(text):

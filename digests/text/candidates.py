@@ -66,8 +66,14 @@ _BOILERPLATE = (
 _CAPTION = re.compile(r"(?:المصدر|الصورة|مصدر الصورة|صورة|فيديو|شاهد|اقرأ)\s*:")
 _SEPARATOR = re.compile(r"\s*[-_=*~•·.]{3,}\s*\Z")
 # "دبي، الإمارات العربية المتحدة (CNN) --", "القاهرة - (رويترز):", "باريس (أ ف ب) -": a short
-# place, an agency in brackets, then a dash or colon.
-_DATELINE = re.compile(r"[^\n.!?؟(]{0,60}?[-–—]?\s*\([^()]{1,40}\)\s*(?:[-–—]+|:)\s*")
+# place, an agency in brackets, then a dash or colon. CNN Arabic sometimes types its dateline
+# with both brackets open, "(CNN(--", or with no closing bracket, "(CNN--": a second "(" stands
+# for ")" only when dashes follow it, and a missing ")" only after a single word without
+# digits and "--" (a single dash is prose: "(العين – الوحدة)", "(2007 – 2017)").
+_DATELINE = re.compile(
+    r"[^\n.!?؟(]{0,60}?[-–—]?\s*\("
+    r"(?:[^()]{1,40}(?:\)\s*(?:[-–—]+|:)|\(\s*[-–—]+)|\s*[^\W\d_]{1,20}\s*-{2,})\s*"
+)
 _SENTENCE_END = tuple('.!?؟؛…:"»”)')
 _LIST_ITEM = re.compile(r"\s*(?:[-–—•*·▪]|\d{1,2}\s*[-.)])")
 _QUOTES_OPEN = "«“\"'"
@@ -107,7 +113,15 @@ class Candidate(NamedTuple):
 
 
 def strip_dateline(sentence: str) -> str:
-    """Remove a leading wire dateline; the rest is the sentence a reader wants."""
+    """Remove a leading wire dateline; the rest is the sentence a reader wants.
+
+    A dateline is a short place (at most 60 characters, no sentence end or bracket), a source
+    in brackets and a dash or colon: «القاهرة - (رويترز):», «دبي (CNN)--», «( CNN) --». CNN
+    Arabic's malformed brackets count when dashes follow the source: «(CNN(--», «(CNN( --»
+    (both brackets open) and «(CNN--» (no closing bracket: one word of letters, then at least
+    two hyphens). A bracket in the sentence itself («قال الوزير (في مقابلة مع CNN) إن …»,
+    «مواجهة (العين – الوحدة)») is kept.
+    """
     if "(" not in sentence[:110]:
         return sentence
     match = _DATELINE.match(sentence)

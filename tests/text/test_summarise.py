@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digests.text.candidates import candidates
+from digests.text.candidates import candidates, strip_dateline
 from digests.text.summarise import (
     Summary,
     article_sentences,
@@ -132,6 +132,98 @@ def test_the_lead_comes_first_without_its_dateline() -> None:
     summary = summarise(TITLE, ARTICLE)
     assert summary.sentences[0].startswith("افتتحت الحكومة المصرية")
     assert "(وكالات)" not in summary.text
+
+
+DATELINES = [
+    # (id, first sentence of a paragraph, what a reader sees)
+    (
+        "cnn well-formed",
+        "دبي، الإمارات العربية المتحدة (CNN)-- دخل الاقتصاد التركي مرحلة خطرة.",
+        "دخل الاقتصاد التركي مرحلة خطرة.",
+    ),
+    (
+        "cnn arabic with both brackets open",
+        "دبي، الإمارات العربية المتحدة (CNN(-- أعلنت شرطة دبي، الثلاثاء، ضبط شبكة لتهريب المخدرات.",
+        "أعلنت شرطة دبي، الثلاثاء، ضبط شبكة لتهريب المخدرات.",
+    ),
+    (
+        "cnn with both brackets open and no place",
+        "(CNN(-- قال وزير الخارجية إن المفاوضات ستستأنف الأسبوع المقبل.",
+        "قال وزير الخارجية إن المفاوضات ستستأنف الأسبوع المقبل.",
+    ),
+    (
+        "cnn with both brackets open and a space before the dashes",
+        "واشنطن (CNN( -- وقع الرئيس قانونا جديدا للهجرة.",
+        "وقع الرئيس قانونا جديدا للهجرة.",
+    ),
+    (
+        "cnn without its closing bracket",
+        "(CNN-- قتل سبعة جنود في تحطم مروحية غرب العراق.",
+        "قتل سبعة جنود في تحطم مروحية غرب العراق.",
+    ),
+    (
+        "cnn with spaces inside the brackets",
+        "( CNN) -- ارتفعت أسعار النفط في ختام التداولات.",
+        "ارتفعت أسعار النفط في ختام التداولات.",
+    ),
+    (
+        "agency and colon",
+        "القاهرة - (رويترز): ارتفعت أسعار الذهب إلى مستوى قياسي.",
+        "ارتفعت أسعار الذهب إلى مستوى قياسي.",
+    ),
+    ("agency and dash", "باريس (أ ف ب) - أضرب عمال السكك الحديدية.", "أضرب عمال السكك الحديدية."),
+    # Not datelines: brackets in the sentence itself stay.
+    (
+        "a bracket without a dash",
+        "قال الوزير (في مقابلة مع CNN) إن الحكومة لن تتراجع.",
+        "قال الوزير (في مقابلة مع CNN) إن الحكومة لن تتراجع.",
+    ),
+    (
+        "an open bracket inside a bracket, without a dash",
+        "أعلنت الشركة (وهي فرع من (CNN( الأمريكية) نتائجها.",
+        "أعلنت الشركة (وهي فرع من (CNN( الأمريكية) نتائجها.",
+    ),
+    (
+        "an unclosed bracket and a single dash",
+        "قال المتحدث (بحسب-بيان الوزارة إن الاجتماع انتهى.",
+        "قال المتحدث (بحسب-بيان الوزارة إن الاجتماع انتهى.",
+    ),
+    (
+        "a bracket with a dash inside",
+        "ويلعب الفائز من مواجهة (العين – الوحدة) في النهائي.",
+        "ويلعب الفائز من مواجهة (العين – الوحدة) في النهائي.",
+    ),
+    (
+        "an open bracket after the place",
+        "أعلنت وزارة الصحة (CNN( ارتفاع عدد الإصابات.",
+        "أعلنت وزارة الصحة (CNN( ارتفاع عدد الإصابات.",
+    ),
+    (
+        "no bracket",
+        "قتل خمسة أشخاص - بينهم طفلان - في انفجار.",
+        "قتل خمسة أشخاص - بينهم طفلان - في انفجار.",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "shown"), [c[1:] for c in DATELINES], ids=[c[0] for c in DATELINES]
+)
+def test_strip_dateline(sentence: str, shown: str) -> None:
+    assert strip_dateline(sentence) == shown
+
+
+def test_a_cnn_arabic_lead_loses_its_malformed_dateline() -> None:
+    text = "\n".join(
+        [
+            "دبي، الإمارات العربية المتحدة (CNN(-- أعلنت هيئة الطرق في دبي، الأحد، افتتاح خط"
+            " جديد للمترو يربط المطار بوسط المدينة.",
+            "وقال مدير الهيئة إن الخط سيخدم 200 ألف راكب يوميا.",
+        ]
+    )
+    assert article_sentences(text)[0].startswith("أعلنت هيئة الطرق")
+    summary = summarise("افتتاح خط جديد لمترو دبي", text, max_sentences=1)
+    assert summary.text.startswith("أعلنت هيئة الطرق") and "CNN" not in summary.text
 
 
 def test_sentences_unusable_out_of_context_never_open_a_summary() -> None:
