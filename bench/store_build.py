@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import os
 import shutil
 import sys
 import time
@@ -102,7 +103,9 @@ async def build_store(database: Path, count: int, days: float, *, now: datetime 
                     )
                 )
                 previous.append(a.article.id)
-            await store.topics.save_enrichments(enrichments, arrival)
+            # Enriched as of ``now``: the recent search index then holds the last 30 days, as
+            # in a bot whose daily housekeeping trims it.
+            await store.topics.save_enrichments(enrichments, now)
             for destination in ("telegram:channel", "slack:news"):
                 await store.articles.mark_sent(destination, [a.article.id for a in new], arrival)
         previous = previous[-3:]
@@ -129,8 +132,12 @@ def reuse_or_build(database: Path | None, folder: Path, count: int, days: float)
 
 
 def copy_store(source: Path, folder: Path) -> Path:
-    """A copy of a closed, checkpointed store in ``folder`` (for benchmarks that change it)."""
+    """A copy of a closed, checkpointed store in ``folder`` (for benchmarks that change it),
+    on disk before it returns: otherwise the first fsync of a timed run (a checkpoint) waits
+    for gigabytes of the copy to be written back."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / source.name
     shutil.copyfile(source, target)
+    with target.open("rb+") as copied:
+        os.fsync(copied.fileno())
     return target

@@ -250,7 +250,8 @@ def _search(args: argparse.Namespace) -> int:
         if result.broadened
         else ""
     )
-    console.print(f"{result.total} results, page {result.page} of {result.pages}{note}\n")
+    count = f"more than {result.total} results" if result.more else f"{result.total} results"
+    console.print(f"{count}, page {result.page} of {result.pages}{note}\n")
     for hit in result.hits:
         console.print(_marked(hit.title, hit.title_marks, "bold"))
         console.print(f"   {hit.source} · {hit.published_at:%Y-%m-%d %H:%M} UTC · {hit.url}")

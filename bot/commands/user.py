@@ -78,7 +78,7 @@ async def _search(ctx: Context, caller: Caller, query: str, page: int) -> Reply:
         return ctx.say(lang, tz, ctx.t(caller, "cmd_search_past_end", lang, query=found.query))
     header = ctx.t(
         caller,
-        "cmd_search_header",
+        "cmd_search_header_more" if found.more else "cmd_search_header",
         lang,
         query=found.query,
         total=found.total,

@@ -157,6 +157,10 @@ TEXTS: dict[str, dict[Language, str]] = {
         "ar": "نتائج البحث عن «{query}»: {total} (الصفحة {page} من {pages})",
         "en": "Results for «{query}»: {total} (page {page} of {pages})",
     },
+    "cmd_search_header_more": {
+        "ar": "نتائج البحث عن «{query}»: أكثر من {total} (الصفحة {page} من {pages})",
+        "en": "Results for «{query}»: more than {total} (page {page} of {pages})",
+    },
     "cmd_search_broadened": {
         "ar": "لا خبر يجمع كل الكلمات؛ هذه أخبار فيها بعضها.",
         "en": "No story has every word; these have some of them.",

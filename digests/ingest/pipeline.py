@@ -187,7 +187,7 @@ class Pipeline:
             entries = parsed.entries
             if self._keep_articles is not None:
                 oldest = now - self._keep_articles
-                entries = [e for e in entries if e.published is None or e.published >= oldest]
+                entries = tuple(e for e in entries if e.published is None or e.published >= oldest)
                 if len(entries) < len(parsed.entries):
                     log.debug(
                         "%d entries published before %s skipped (past keep_articles_days)",

@@ -46,6 +46,7 @@ from digests.store.schema import (
     related_articles,
     sent_items,
 )
+from digests.store.search import RECENT_SEARCH, drop_from_index, recent_before
 
 __all__ = ["HOUSEKEEPING_BATCH", "Cleaned", "Housekeeping", "Retention"]
 
@@ -58,7 +59,10 @@ HOUSEKEEPING_BATCH = 500
 # Fixed sizes missed the 100 ms target at 1M articles: a vacuum step of 200 pages took 382 ms
 # there and 20 ms at 100k (docs/benchmarks.md).
 _BATCH_TARGET = 0.04
-_VACUUM_PAGES = (32, 1000)  # first and largest pages per vacuum step
+# First and largest pages per vacuum step. Returning a page from the end of the file costs
+# from microseconds (the tail is free already) to over a millisecond (a live page moves, and
+# every page pointing at it is rewritten), and the cost changes from one step to the next.
+_VACUUM_PAGES = (8, 32)
 _DONE = ("sent", "failed", "dropped")
 
 
@@ -84,6 +88,7 @@ class Cleaned:
     sent: int = 0
     outbox: int = 0
     archived: int = 0
+    recent_search: int = 0
     pages_freed: int = 0
     longest_batch: float = 0.0
     longest_step: str = ""
@@ -129,7 +134,9 @@ class Housekeeping:
             done.texts += count
         if retention.keep_articles is not None:
             cut = min(now - retention.keep_articles, horizon)
-            while count := await self._steps(done, _remove_articles, cut, first=self._batch // 5):
+            while count := await self._steps(
+                done, _remove_articles, cut, first=self._batch // 50, largest=self._batch // 10
+            ):
                 done.articles += count
             while count := await self._steps(done, _remove_archived, cut):
                 done.archived += count
@@ -139,6 +146,10 @@ class Housekeeping:
         while count := await self._steps(done, _remove_outbox, delivery_cut):
             done.outbox += count
         if self._db.is_sqlite:
+            while count := await self._steps(
+                done, _trim_recent, now - RECENT_SEARCH, first=self._batch // 5
+            ):
+                done.recent_search += count
             first, largest = _VACUUM_PAGES
             while count := await self._steps(done, _vacuum, first=first, largest=largest):
                 done.pages_freed += count
@@ -168,6 +179,12 @@ class Housekeeping:
             count = int(await step.apply(conn, chosen, *args))
         took = time.perf_counter() - started
         pace.after(took)
+        if self._db.is_sqlite:
+            # Copy this batch from the WAL into the database now, outside the write path:
+            # otherwise the next commit that fills the WAL does it (with an fsync) while
+            # holding the write path, and a poll or a delivery waits for it.
+            async with self._db.engine.connect() as conn:
+                await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
         if took > done.longest_batch:
             done.longest_batch, done.longest_step = took, name
         done.longest_by_step[name] = max(took, done.longest_by_step.get(name, 0.0))
@@ -252,12 +269,7 @@ async def _apply_articles(conn: AsyncConnection, chosen: list[int], cut: datetim
         )
     )
     if conn.dialect.name == "sqlite":  # PostgreSQL's index columns go with the row
-        await conn.execute(
-            sa.text("DELETE FROM article_search WHERE rowid IN :ids").bindparams(
-                sa.bindparam("ids", expanding=True)
-            ),
-            {"ids": ids},
-        )
+        await drop_from_index(conn, ids, whole=True)
     await conn.execute(articles.delete().where(articles.c.id.in_(ids)))
     return len(ids)
 
@@ -326,6 +338,15 @@ async def _apply_outbox(conn: AsyncConnection, ids: list[int], cut: datetime) ->
     return int(result.rowcount or 0)
 
 
+async def _choose_recent(conn: AsyncConnection, size: int, cut: datetime) -> list[int]:
+    return await recent_before(conn, cut, size)
+
+
+async def _apply_recent(conn: AsyncConnection, ids: list[int], cut: datetime) -> int:
+    await drop_from_index(conn, ids, whole=False)  # only ever chosen when past ``cut``
+    return len(ids)
+
+
 async def _choose_pages(conn: AsyncConnection, size: int) -> list[int]:
     """``[size]`` when the database is in incremental auto-vacuum mode and has free pages."""
     if await conn.scalar(sa.text("PRAGMA auto_vacuum")) != 2:
@@ -352,6 +373,7 @@ _remove_articles = _Step("articles", _choose_articles, _apply_articles)
 _remove_archived = _Step("archived digests", _choose_archived, _apply_archived)
 _remove_sent = _Step("sent records", _choose_sent, _apply_sent)
 _remove_outbox = _Step("outbox", _choose_outbox, _apply_outbox)
+_trim_recent = _Step("recent search", _choose_recent, _apply_recent)
 _vacuum = _Step("vacuum", _choose_pages, _apply_pages)
 
 

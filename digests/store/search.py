@@ -5,6 +5,13 @@ the same Arabic stems (``text.query``: the same code builds the index text and t
 ``find`` is what the chat commands and ``newsdigest search`` call; ``rank`` is the query
 under it. When no article has every word of a multi-word query, ``find`` broadens the search
 to articles with any of them (and says so).
+
+On SQLite the articles of the last ``RECENT_SEARCH`` are indexed twice: in ``article_search``
+and in ``article_search_recent``, which housekeeping trims daily. FTS5's BM25 reads every
+posting of each query word (or phrase) to weigh it, however few rows are ranked; over a
+million articles that was 10-16 ms for a common pair of words, over 30 days it is a few
+hundred microseconds. A query ranks in the recent table first and goes to the whole index
+only when that has fewer matches than it ranks (docs/search.md).
 """
 
 from __future__ import annotations
@@ -12,12 +19,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from digests.clock import utcnow
 from digests.models import Article
 from digests.store.articles import article_of, with_source
 from digests.store.database import Database
@@ -34,12 +42,37 @@ from digests.text.query import (
     parse_query,
 )
 
-__all__ = ["REINDEX_BATCH", "Reindexed", "Search", "write_index"]
+__all__ = [
+    "RANKED",
+    "RECENT_SEARCH",
+    "REINDEX_BATCH",
+    "Ranked",
+    "Reindexed",
+    "Search",
+    "drop_from_index",
+    "recent_before",
+    "write_index",
+]
 
 REINDEX_BATCH = 500
 """Articles re-indexed per step (one step per polling tick, on one instance)."""
+RANKED = 500
+"""Matches a search ranks (the newest): pages go this deep, and a count stops here."""
+RECENT_SEARCH = timedelta(days=30)
+"""What ``article_search_recent`` holds on SQLite: articles that arrived this recently."""
+_RECENT = "article_search_recent"
 _VERSION = "search_version"  # the matching version the whole index was built with
 _CURSOR = "search_reindex"  # "<version> <last article id>" while a rebuild runs
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """One page of ranked articles; ``total`` counts the matches up to ``RANKED``, and
+    ``more`` says there are more than that."""
+
+    articles: list[Article]
+    total: int
+    more: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +103,13 @@ class Search:
         query = parse_query(text)
         filters = filters or SearchFilters()
         page = max(1, page)
-        rows, total = await self.rank(query, filters, now=now, page=page, per_page=per_page)
+        ranked = await self.rank(query, filters, now=now, page=page, per_page=per_page)
         broadened = False
-        if total == 0 and len(query.groups) > 1:
-            rows, total = await self.rank(
+        if ranked.total == 0 and len(query.groups) > 1:
+            ranked = await self.rank(
                 query, filters, now=now, page=page, per_page=per_page, any_term=True
             )
-            broadened = total > 0
+            broadened = ranked.total > 0
         hits = tuple(
             SearchHit(
                 article_id=a.id,
@@ -87,15 +120,16 @@ class Search:
                 snippet=make_snippet(a.text or a.snippet, query),
                 title_marks=marks_in(a.title, query.stems),
             )
-            for a in rows
+            for a in ranked.articles
         )
         return SearchPage(
             query=text.strip(),
             hits=hits,
-            total=total,
+            total=ranked.total,
             page=page,
             per_page=per_page,
             broadened=broadened,
+            more=ranked.more,
         )
 
     async def version(self) -> str | None:
@@ -127,7 +161,13 @@ class Search:
         async with self._db.engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    sa.select(articles.c.id, articles.c.title, articles.c.text, articles.c.snippet)
+                    sa.select(
+                        articles.c.id,
+                        articles.c.title,
+                        articles.c.text,
+                        articles.c.snippet,
+                        articles.c.created_at,
+                    )
                     .where(articles.c.enriched_at.is_not(None), articles.c.id > (last or 0))
                     .order_by(articles.c.id)
                     .limit(batch)
@@ -138,7 +178,8 @@ class Search:
         )
         done = len(rows) < batch
         async with self._db.write() as conn:
-            await write_index(conn, index, sqlite=self._db.is_sqlite)
+            since = max((r.created_at for r in rows), default=utcnow()) - RECENT_SEARCH
+            await write_index(conn, index, sqlite=self._db.is_sqlite, recent_since=since)
             if done:
                 await write_meta(conn, _VERSION, version)
                 await write_meta(conn, _CURSOR, None)
@@ -180,15 +221,16 @@ class Search:
         per_page: int = 5,
         any_term: bool = False,
         half_life_days: float = 7.0,
-        candidates: int = 500,
-    ) -> tuple[list[Article], int]:
-        """Articles matching ``query`` (and ``filters``), best first, and the total count.
+    ) -> Ranked:
+        """Articles matching ``query`` (and ``filters``), best first, with the match count up
+        to ``RANKED``.
 
-        The score is relevance (BM25 on SQLite, title weighted 3×; ts_rank on PostgreSQL)
-        divided by ``1 + age / half_life_days``: a match a week old counts half as much as one
-        published now. On SQLite the ``candidates`` most recently stored matches are ranked
-        (the full-text index walks them newest first without sorting every match), which keeps
-        common words fast; older matches only show when fewer than that many are newer.
+        The ``RANKED`` newest matches are ranked (the full-text index walks them newest first
+        without sorting every match, which keeps common words fast; older matches only show
+        when fewer than that many are newer). The score is relevance (BM25 on SQLite, title
+        weighted 3×; ts_rank on PostgreSQL) divided by ``1 + age / half_life_days``: a match a
+        week old counts half as much as one published now. On SQLite BM25 weighs the words
+        over the recent index when it holds enough matches, else over the whole index.
         """
         conditions: list[sa.ColumnElement[bool]] = []
         if filters.topic:
@@ -207,15 +249,20 @@ class Search:
             conditions.append(articles.c.published_at >= filters.since)
         if filters.until:
             conditions.append(articles.c.published_at < filters.until)
+        wanted = RANKED + 1  # one more tells whether there are more
         async with self._db.engine.connect() as conn:
             if self._db.is_sqlite:
-                scored, total = await _fts5_candidates(
-                    conn, query.fts5(any_term=any_term), conditions, candidates
-                )
+                match = query.fts5(any_term=any_term)
+                scored = await _fts5_newest(conn, _RECENT, match, conditions, wanted)
+                if len(scored) < wanted:  # older matches count too: rank in the whole index
+                    scored = await _fts5_newest(conn, "article_search", match, conditions, wanted)
             else:
-                scored, total = await _tsquery_candidates(
-                    conn, query.tsquery(any_term=any_term), conditions, candidates
+                scored = await _tsquery_newest(
+                    conn, query.tsquery(any_term=any_term), conditions, wanted
                 )
+            more = len(scored) > RANKED
+            if more:
+                del scored[min(scored)]
 
             def score(article_id: int) -> tuple[float, int]:
                 relevance, published = scored[article_id]
@@ -230,25 +277,24 @@ class Search:
                     await conn.execute(with_source().where(articles.c.id.in_(ids)))
                 ).mappings()
             }
-        return [loaded[i] for i in ids if i in loaded], total
+        return Ranked([loaded[i] for i in ids if i in loaded], len(scored), more)
 
 
-async def _fts5_candidates(
+async def _fts5_newest(
     conn: AsyncConnection,
+    table: str,
     match: str,
     conditions: Sequence[sa.ColumnElement[bool]],
     limit: int,
-) -> tuple[dict[int, tuple[float, datetime]], int]:
-    """The newest ``limit`` FTS5 matches with their BM25 relevance, and the match count."""
-    fts = sa.table("article_search", sa.column("rowid"))
+) -> dict[int, tuple[float, datetime]]:
+    """The newest ``limit`` matches in FTS5 ``table`` with their BM25 relevance."""
+    fts = sa.table(table, sa.column("rowid"))
     where: list[sa.ColumnElement[bool] | sa.TextClause] = [
-        sa.text("article_search MATCH :match").bindparams(match=match)
+        sa.text(f"{table} MATCH :match").bindparams(match=match)
     ]
     if conditions:
         where.append(fts.c.rowid.in_(sa.select(articles.c.id).where(*conditions)))
-    relevance: sa.Label[Any] = sa.literal_column("-bm25(article_search, 3.0, 1.0)").label(
-        "relevance"
-    )
+    relevance: sa.Label[Any] = sa.literal_column(f"-bm25({table}, 3.0, 1.0)").label("relevance")
     rows = await conn.execute(
         sa.select(fts.c.rowid, relevance, articles.c.published_at)
         .select_from(fts)
@@ -257,50 +303,80 @@ async def _fts5_candidates(
         .order_by(fts.c.rowid.desc())
         .limit(limit)
     )
-    scored = {row.rowid: (float(row.relevance), row.published_at) for row in rows}
-    if len(scored) < limit:
-        return scored, len(scored)  # every match is a candidate: no need to count
-    count = await conn.execute(sa.select(sa.func.count()).select_from(fts).where(*where))
-    return scored, int(count.scalar_one())
+    return {row.rowid: (float(row.relevance), row.published_at) for row in rows}
 
 
-async def _tsquery_candidates(
+async def _tsquery_newest(
     conn: AsyncConnection,
     tsquery: str,
     conditions: Sequence[sa.ColumnElement[bool]],
     limit: int,
-) -> tuple[dict[int, tuple[float, datetime]], int]:
-    """The newest ``limit`` PostgreSQL full-text matches with ts_rank, and the match count."""
+) -> dict[int, tuple[float, datetime]]:
+    """The newest ``limit`` PostgreSQL full-text matches with ts_rank."""
     query = sa.func.to_tsquery("simple", tsquery)
     vector: sa.ColumnElement[Any] = sa.literal_column("articles.search_vector")
     matched = sa.select(
         articles.c.id, sa.func.ts_rank(vector, query).label("relevance"), articles.c.published_at
     ).where(vector.op("@@")(query), *conditions)
     rows = await conn.execute(matched.order_by(articles.c.id.desc()).limit(limit))
-    count = await conn.execute(sa.select(sa.func.count()).select_from(matched.subquery()))
-    scored = {row.id: (float(row.relevance), row.published_at) for row in rows}
-    return scored, int(count.scalar_one())
+    return {row.id: (float(row.relevance), row.published_at) for row in rows}
 
 
 async def write_index(
-    conn: AsyncConnection, rows: Sequence[tuple[int, str, str]], *, sqlite: bool
+    conn: AsyncConnection,
+    rows: Sequence[tuple[int, str, str]],
+    *,
+    sqlite: bool,
+    recent_since: datetime | None = None,
 ) -> None:
-    """Store the index text (title keys, body keys) of each article id."""
+    """Store the index text (title keys, body keys) of each article id; on SQLite also in the
+    recent index for articles that arrived at or after ``recent_since`` (None: not there)."""
     if not rows:
         return
     index = [{"id": i, "title": title, "body": body} for i, title, body in rows]
-    if sqlite:
-        await conn.execute(
-            sa.text(
-                "INSERT OR REPLACE INTO article_search(rowid, title, body) "
-                "VALUES (:id, :title, :body)"
-            ),
-            index,
-        )
-    else:  # PostgreSQL: columns only its migration adds (a generated tsvector reads them)
+    if not sqlite:  # PostgreSQL: columns only its migration adds (a generated tsvector reads them)
         await conn.execute(
             sa.text(
                 "UPDATE articles SET search_title = :title, search_body = :body WHERE id = :id"
             ),
             index,
+        )
+        return
+    await conn.execute(
+        sa.text(
+            "INSERT OR REPLACE INTO article_search(rowid, title, body) VALUES (:id, :title, :body)"
+        ),
+        index,
+    )
+    if recent_since is None:
+        return
+    await drop_from_index(conn, [i for i, _, _ in rows], whole=False)
+    await conn.execute(
+        sa.text(
+            f"INSERT INTO {_RECENT}(rowid, title, body) "
+            "SELECT id, :title, :body FROM articles WHERE id = :id AND created_at >= :since"
+        ).bindparams(sa.bindparam("since", type_=articles.c.created_at.type)),
+        [{**row, "since": recent_since} for row in index],
+    )
+
+
+async def recent_before(conn: AsyncConnection, before: datetime, limit: int) -> list[int]:
+    """Up to ``limit`` ids in the recent index (SQLite) of articles that arrived before
+    ``before``, oldest first: what housekeeping trims."""
+    first_kept = sa.select(sa.func.min(articles.c.id)).where(articles.c.created_at >= before)
+    kept_from = await conn.scalar(first_kept)
+    bound = "" if kept_from is None else " WHERE rowid < :kept"
+    query = sa.text(f"SELECT rowid FROM {_RECENT}{bound} ORDER BY rowid LIMIT :n")
+    return list((await conn.execute(query, {"kept": kept_from, "n": limit})).scalars())
+
+
+async def drop_from_index(conn: AsyncConnection, ids: Sequence[int], *, whole: bool) -> None:
+    """Remove articles ``ids`` from the recent index (SQLite), and from the whole index too
+    when ``whole``."""
+    for table in ("article_search", _RECENT) if whole else (_RECENT,):
+        await conn.execute(
+            sa.text(f"DELETE FROM {table} WHERE rowid IN :ids").bindparams(
+                sa.bindparam("ids", expanding=True)
+            ),
+            {"ids": list(ids)},
         )

@@ -34,7 +34,7 @@ from digests.store.schema import (
     related_articles,
     topics,
 )
-from digests.store.search import write_index
+from digests.store.search import RECENT_SEARCH, write_index
 from digests.text.enrich import Enrichment, IndexRow
 from digests.text.keyphrases import canonical_form
 
@@ -240,6 +240,7 @@ class Topics:
                 conn,
                 [(i.article_id, i.search_title, i.search_body) for i in items],
                 sqlite=self._db.is_sqlite,
+                recent_since=now - RECENT_SEARCH,
             )
             seen: dict[tuple[int, str], int] = {}
             for item in items:

@@ -126,7 +126,8 @@ class SearchHit:
 
 @dataclass(frozen=True, slots=True)
 class SearchPage:
-    """One page of results; ``total`` counts every match, ``page`` starts at 1."""
+    """One page of results; ``page`` starts at 1. ``total`` counts the matches up to the
+    ranking depth (``store.search.RANKED``); ``more`` says there are more than ``total``."""
 
     query: str
     hits: tuple[SearchHit, ...]
@@ -134,6 +135,7 @@ class SearchPage:
     page: int
     per_page: int
     broadened: bool = False  # no article had every word: results match any of them
+    more: bool = False
     pages: int = field(init=False)
 
     def __post_init__(self) -> None:

@@ -57,7 +57,7 @@ async def _articles(store: Store, *, index: bool) -> list[int]:
 
 
 async def _found(store: Store, query: str) -> int:
-    _, total = await store.search.rank(parse_query(query), SearchFilters(), now=NOW)
+    total = (await store.search.rank(parse_query(query), SearchFilters(), now=NOW)).total
     return total
 
 

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from digests.clock import utcnow
 from digests.ingest.settings import FeedSettings
 from digests.models import Entry, TopicRow
 from digests.store import Store
+from digests.store.database import sqlite_url
+from digests.store.housekeeping import Housekeeping, Retention
+from digests.store.search import RANKED
 from digests.text.enrich import Enrichment
 from digests.text.query import QueryError, SearchFilters, index_terms, make_snippet, parse_query
 
 NOW = utcnow()
+RETENTION = Retention(
+    keep_text=timedelta(days=90),
+    keep_articles=timedelta(days=730),
+    keep_delivery=timedelta(days=30),
+    protect=timedelta(days=32),
+)
 
 # (feed, title, text, days old, topic slugs) — written for these tests.
 ARTICLES = [
@@ -78,10 +89,10 @@ async def seed(store: Store) -> dict[str, int]:
 
 
 async def titles(store: Store, text: str, filters: SearchFilters | None = None) -> list[str]:
-    rows, _ = await store.search.rank(
+    ranked = await store.search.rank(
         parse_query(text), filters or SearchFilters(), now=NOW, per_page=20
     )
-    return [r.title for r in rows]
+    return [r.title for r in ranked.articles]
 
 
 @pytest.mark.parametrize(
@@ -117,14 +128,13 @@ async def test_filters_by_topic_source_and_date(store: Store) -> None:
 
 async def test_paging(store: Store) -> None:
     await seed(store)
-    first, total = await store.search.rank(
-        parse_query("إيران"), SearchFilters(), now=NOW, per_page=2
-    )
-    second, _ = await store.search.rank(
+    first = await store.search.rank(parse_query("إيران"), SearchFilters(), now=NOW, per_page=2)
+    second = await store.search.rank(
         parse_query("إيران"), SearchFilters(), now=NOW, per_page=2, page=2
     )
-    assert total == 3 and len(first) == 2 and len(second) == 1
-    assert not {a.id for a in first} & {a.id for a in second}
+    assert (first.total, first.more) == (3, False)
+    assert len(first.articles) == 2 and len(second.articles) == 1
+    assert not {a.id for a in first.articles} & {a.id for a in second.articles}
 
 
 async def test_mixed_latin_and_numbers(store: Store) -> None:
@@ -199,3 +209,89 @@ def test_snippet_of_a_long_sentence_is_cut_at_words_around_the_match() -> None:
     assert len(snippet.text) <= 84
     assert snippet.text.startswith("…") and snippet.text.endswith("…")
     assert [snippet.text[a:b] for a, b in snippet.marks] == ["طهران"]
+
+
+async def store_oil_news(store: Store, count: int, *, arrived: datetime) -> list[int]:
+    """``count`` distinct oil stories that arrived at ``arrived`` (feed ج)."""
+    await store.feeds.sync_config([FeedSettings(url="https://c.example/rss", name="ج")], arrived)
+    [feed] = [f for f in await store.feeds.all() if f.name == "ج"]
+    entries = [
+        Entry(
+            f"oil{n}",
+            f"https://c.example/oil/{n}",
+            f"أسعار النفط في الأسبوع {n + 100}",
+            arrived,
+            "",
+        )
+        for n in range(count)
+    ]
+    new = await store.articles.insert_entries(
+        feed, entries, arrived, dedup_window=timedelta(hours=1)
+    )
+    await store.topics.save_enrichments(
+        [
+            Enrichment(a.article.id, a.article.id, search_title=index_terms(a.article.title))
+            for a in new
+        ],
+        arrived,
+    )
+    return [a.article.id for a in new]
+
+
+async def test_a_common_word_counts_up_to_the_ranking_depth_and_says_there_are_more(
+    store: Store,
+) -> None:
+    await store_oil_news(store, RANKED + 2, arrived=NOW)
+    found = await store.search.find("النفط", now=NOW, per_page=5)
+    assert (found.total, found.more, found.pages) == (RANKED, True, RANKED // 5)
+    assert len(found.hits) == 5
+    last = await store.search.find("النفط", now=NOW, per_page=5, page=found.pages)
+    assert len(last.hits) == 5
+    assert not (await store.search.find("النفط", now=NOW, page=found.pages + 1)).hits
+    exact = await store.search.find("«النفط في الأسبوع 107»", now=NOW)
+    assert (exact.total, exact.more) == (1, False)
+
+
+async def test_older_matches_are_found_when_the_recent_index_has_too_few(store: Store) -> None:
+    """On SQLite the last 30 days are ranked in their own index first; a search with fewer
+    matches there goes on to the whole index, and housekeeping keeps the recent one trimmed."""
+    old = await store_oil_news(store, 3, arrived=NOW - timedelta(days=60))
+    seeded = await seed(store)
+    sanctions = seeded["عقوبات أمريكية جديدة على إيران"]  # "… شركات نفط …"
+    if store.db.is_sqlite:  # indexed when they arrived, so recent then
+        assert set(old) | {sanctions} <= await recent_ids(store)
+
+    cleaned = await Housekeeping(store.db).run(NOW, RETENTION)
+
+    found = await store.search.find("النفط", now=NOW, per_page=10)
+    assert sorted(h.article_id for h in found.hits) == sorted([*old, sanctions])
+    assert found.hits[0].article_id == sanctions  # recency still weighs
+    if store.db.is_sqlite:
+        assert cleaned.recent_search == len(old)
+        assert await recent_ids(store) == set(seeded.values())
+
+
+async def recent_ids(store: Store) -> set[int]:
+    async with store.engine.connect() as conn:
+        query = sa.text("SELECT rowid FROM article_search_recent")
+        return set((await conn.execute(query)).scalars())
+
+
+async def test_the_upgrade_fills_the_recent_index_with_the_last_30_days(tmp_path: Path) -> None:
+    """A database of the release before: every article in the whole index, no recent one."""
+    url = sqlite_url(tmp_path / "before.sqlite3")
+    store = await Store.open(url)
+    old = await store_oil_news(store, 2, arrived=NOW - timedelta(days=45))
+    seeded = await seed(store)
+    async with store.db.write() as conn:
+        await conn.execute(sa.text("DROP TABLE article_search_recent"))
+        await conn.execute(sa.text("UPDATE alembic_version SET version_num = '0015'"))
+    await store.close()
+
+    store = await Store.open(url)  # migrates to the newest schema
+    try:
+        assert await recent_ids(store) == set(seeded.values())
+        found = await store.search.find("النفط", now=NOW, per_page=10)
+        assert set(old) < {h.article_id for h in found.hits}
+    finally:
+        await store.close()
