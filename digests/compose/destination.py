@@ -185,9 +185,9 @@ class Destination:
         Field(
             ge=1,
             le=24 * 60,
-            description="Live updates: a story posted alone in a message is edited when more "
-            "outlets report it (within topics.story_window_hours), at most once every this "
-            "many minutes per message.",
+            description="Live updates: a posted message (a story alone, or a part of a digest "
+            "of several stories) is edited when more outlets report a story it tells (within "
+            "topics.story_window_hours), at most once every this many minutes per message.",
         ),
     ] = 10
 

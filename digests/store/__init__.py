@@ -9,7 +9,7 @@ migrations) and holds a repository for each aggregate, each in a module of its o
     search         the full-text index and search as users see it    (store.search)
     meta           small named values: the search index's version     (store.meta)
     outbox         message parts waiting for or past delivery        (store.outbox)
-    posts          the message that told a story, for live updates   (store.posts)
+    posts          the messages that told a story, for live updates  (store.posts)
     stopped        destinations a platform refused for good          (store.stopped)
     subscriptions  chat users and the topics they follow             (store.subscriptions)
     alerts         subscribers' keyword alerts                        (store.alerts)

@@ -5,7 +5,10 @@ open write transaction: the outbox calls it in the transaction that queues the d
 (``Outbox.enqueue(archive=…)``), so a digest is archived exactly when it is posted, once per
 address. ``Archive.record`` does the same in a transaction of its own (the console, which
 prints at once). The digest is kept as JSON, exactly as composed: the pages show it as the
-chat did, whatever happens to its articles later.
+chat did, whatever happens to its articles later. The one exception is a live update of a
+digest of several stories (``deliver.updates``): its edits are queued with the digest as
+rebuilt (``ArchiveRecord.replace``), which takes the archived body's place in the same
+transaction, so the page keeps showing what the chat shows.
 
 Everything else here is read-only and serves the web pages: the archive of a destination
 (newest first, paged), one digest, the latest digests (feeds), the articles of one story, a
@@ -49,11 +52,13 @@ _ARRIVAL_SLACK = timedelta(days=1)  # how long before its publication an article
 
 @dataclass(frozen=True, slots=True)
 class ArchiveRecord:
-    """A digest to archive: where it lives, the time it is for, and the digest itself."""
+    """A digest to archive: where it lives, the time it is for, and the digest itself; with
+    ``replace``, the new body of a digest archived already (its messages were edited)."""
 
     address: DigestAddress
     scheduled_at: datetime
     digest: Digest
+    replace: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +102,27 @@ class StoryLine:
 
 async def record_digest(conn: AsyncConnection, record: ArchiveRecord) -> bool:
     """Archive ``record`` on the open write transaction ``conn``; False (nothing written) when
-    its address is archived already."""
+    its address is archived already. With ``record.replace``, the digest archived at its
+    address is given the record's body instead (its time and kind stay); False when there is
+    none."""
     digest = record.digest
     address = record.address
+    if record.replace:
+        body = {
+            "items": len(digest.items),
+            "headlines": _headlines(digest),
+            "body": digest_to_json(digest),
+        }
+        updated = await conn.execute(
+            archived_digests.update()
+            .where(
+                archived_digests.c.destination == address.destination,
+                archived_digests.c.day == address.day,
+                archived_digests.c.slot == address.slot,
+            )
+            .values(body)
+        )
+        return bool(updated.rowcount)
     row = {
         "destination": address.destination,
         "day": address.day,
@@ -108,15 +131,18 @@ async def record_digest(conn: AsyncConnection, record: ArchiveRecord) -> bool:
         "scheduled_at": record.scheduled_at,
         "composed_at": digest.created_at,
         "items": len(digest.items),
-        "headlines": json.dumps(
-            [item.title for item in digest.items[:_HEADLINES]], ensure_ascii=False
-        ),
+        "headlines": _headlines(digest),
         "body": digest_to_json(digest),
     }
     inserted = await conn.execute(
         insert_ignore(conn, archived_digests).values(row).returning(archived_digests.c.id)
     )
     return inserted.first() is not None
+
+
+def _headlines(digest: Digest) -> str:
+    """The first items' titles, kept beside the body for the archive lists (JSON)."""
+    return json.dumps([item.title for item in digest.items[:_HEADLINES]], ensure_ascii=False)
 
 
 class Archive:

@@ -29,12 +29,12 @@ from digests.text.taxonomy import Taxonomy
 from tests.support.fake_telegram import FakeTelegram, fake_telegram  # noqa: F401  (fixture)
 from tests.support.feedserver import FeedServer
 from tests.support.fixtures import Story, rss
+from tests.support.reports import ISOLATES, messages
 from tests.support.transports import CHANNEL, SkippingClock, transport  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 TAXONOMY = Path(__file__).parents[2] / "config" / "topics.toml"
-ISOLATES = str.maketrans("", "", "\u2066\u2067\u2068\u2069")
 DESTINATION = Destination(
     name="channel",
     platform="telegram",
@@ -85,14 +85,6 @@ OUTLETS = {
 }
 
 
-def channel(fake: FakeTelegram, method: str) -> list[dict[str, object]]:
-    return [
-        m | {"visible_text": str(m["visible_text"]).translate(ISOLATES)}
-        for m in fake.sent(CHANNEL)
-        if m["method"] == method
-    ]
-
-
 async def test_three_outlets_one_post_edited_to_credit_all(
     store: Store,
     feed_server: FeedServer,
@@ -136,7 +128,7 @@ async def test_three_outlets_one_post_edited_to_credit_all(
             await sender.run_once()
 
         await outlet_reports("bbc")
-        [post] = channel(fake_telegram, "sendMessage")
+        [post] = messages(fake_telegram, "sendMessage")
         assert "(بي بي سي)" not in str(post["visible_text"])  # one outlet: nothing to credit
 
         clock.advance(12)
@@ -144,8 +136,8 @@ async def test_three_outlets_one_post_edited_to_credit_all(
         clock.advance(11)
         await outlet_reports("sky")
 
-    assert len(channel(fake_telegram, "sendMessage")) == 1  # one item, never posted again
-    edits = channel(fake_telegram, "editMessageText")
+    assert len(messages(fake_telegram, "sendMessage")) == 1  # one item, never posted again
+    edits = messages(fake_telegram, "editMessageText")
     assert [e["message_id"] for e in edits] == [post["message_id"]] * 2
     final = str(edits[-1]["visible_text"])
     for credit in ("(بي بي سي)", "(فرانس 24)", "(سكاي نيوز عربية)"):

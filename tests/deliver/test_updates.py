@@ -14,19 +14,17 @@ from digests.deliver.queue import digest_key, queue_digest
 from digests.deliver.ratelimit import RateLimiter
 from digests.deliver.sender import Sender
 from digests.deliver.updates import queue_updates
-from digests.ingest.settings import FeedSettings
-from digests.models import Entry, TopicRow
+from digests.models import TopicRow
 from digests.store import Store
-from digests.store.articles import ArticleText
-from digests.text.enrich import Enrichment
 from tests.support.fake_telegram import FakeTelegram, fake_telegram  # noqa: F401  (fixture)
+from tests.support.reports import add_outlets, messages
+from tests.support.reports import report as shared_report
 from tests.support.transports import CHANNEL, SkippingClock, transport  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 START = datetime(2026, 12, 6, 6, 0, tzinfo=UTC)
 WINDOW = timedelta(hours=48)
-ISOLATES = str.maketrans("", "", "\u2066\u2067\u2068\u2069")
 DESTINATION = Destination(
     name="channel",
     platform="telegram",
@@ -62,37 +60,12 @@ REPORTS = {
 
 async def report(store: Store, source: str, number: int, story: int | None, when: datetime) -> int:
     """Store one outlet's article of the story (its enrichment joins it to ``story``)."""
-    feed = next(f for f in await store.feeds.all() if f.name == source)
     title, text = REPORTS[source]
-    [new] = await store.articles.insert_entries(
-        feed,
-        [Entry(f"g{number}", f"https://{number}.example/n", title, when, title, text)],
-        when,
-        dedup_window=timedelta(hours=1),
-    )
-    article = new.article.id
-    await store.articles.set_texts([ArticleText(article, text, "feed")])
-    await store.topics.save_enrichments(
-        [Enrichment(article, story or article, topics=(("turkey", 0.9),))], when
-    )
-    return article
+    return await shared_report(store, source, number, story, when, title, text, topic="turkey")
 
 
 async def seed(store: Store) -> None:
-    await store.feeds.sync_config(
-        [FeedSettings(url=f"https://{i}.example/feed", name=n) for i, n in enumerate(REPORTS)],
-        START,
-    )
-    await store.topics.sync([TopicRow("turkey", "تركيا", "Turkey", "country")], START)
-
-
-def messages(fake: FakeTelegram, method: str) -> list[dict[str, object]]:
-    """The channel's accepted calls of ``method``, their visible text without bidi isolates."""
-    return [
-        m | {"visible_text": str(m["visible_text"]).translate(ISOLATES)}
-        for m in fake.sent(CHANNEL)
-        if m["method"] == method
-    ]
+    await add_outlets(store, REPORTS, [TopicRow("turkey", "تركيا", "Turkey", "country")], START)
 
 
 async def test_a_growing_story_is_edited_not_posted_again(

@@ -3,6 +3,7 @@ per address, exactly as composed; and the reads of the web pages."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -124,6 +125,40 @@ async def test_a_digest_is_archived_in_the_transaction_that_queues_it(store: Sto
     found = await store.archive.find(record.address)
     assert found is not None and found.digest == DIGEST
     assert await store.archive.find(other.address) is None
+
+
+async def test_an_edit_replaces_the_archived_digest_with_its_sent_records(store: Store) -> None:
+    ids = await two_articles(store)
+    address = digest_address(CHANNEL, NOW)
+    await store.archive.record(ArchiveRecord(address, NOW, DIGEST))
+    [item] = DIGEST.items
+    grown = replace(
+        DIGEST,
+        sections=(DigestSection(DIGEST.sections[0].topic, (replace(item, title="عنوان أحدث"),)),),
+    )
+    edit = ArchiveRecord(address, NOW + timedelta(hours=5), grown, replace=True)
+    queue = ("channel", "telegram", "-100123", None)
+    assert await store.outbox.enqueue(
+        *queue, "e1", ["{}"], NOW, sent=SentStories("channel", (ids[0],)), archive=edit
+    )
+    found = await store.archive.find(address)
+    assert found is not None and found.digest == grown
+    assert found.entry.headlines == ("عنوان أحدث",) and found.entry.scheduled_at == NOW
+    # An edit whose articles were sent meanwhile changes nothing, the archive included.
+    with pytest.raises(AlreadySent):
+        await store.outbox.enqueue(
+            *queue,
+            "e2",
+            ["{}"],
+            NOW,
+            sent=SentStories("channel", (ids[0],)),
+            archive=ArchiveRecord(address, NOW, DIGEST, replace=True),
+        )
+    assert (found := await store.archive.find(address)) is not None and found.digest == grown
+    # Nothing archived at an address: nothing to replace.
+    elsewhere = digest_address(CHANNEL, NOW + timedelta(days=1))
+    assert not await store.archive.record(ArchiveRecord(elsewhere, NOW, grown, replace=True))
+    assert await store.archive.find(elsewhere) is None
 
 
 async def test_queue_digest_archives_a_digest_with_stories_and_links_to_it(store: Store) -> None:
