@@ -39,6 +39,7 @@ from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+from bench.store_build import ANT
 from digests.text.stories import (
     DEFAULT_SAME_SOURCE_THRESHOLD,
     DEFAULT_THRESHOLD,
@@ -46,13 +47,6 @@ from digests.text.stories import (
     SimilarityIndex,
 )
 
-ANT = (
-    Path(__file__).parents[1].parent
-    / "shared"
-    / "eval-data"
-    / "ant-v2.1"
-    / "ant_v2.1_4outlets.jsonl.gz"
-)
 PAIRS = Path(__file__).parent / "data" / "ant_story_pairs.tsv"
 WINDOW = timedelta(hours=48)
 RETENTION = timedelta(days=30)

@@ -35,15 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.memory import peak_rss_mb
+from bench.store_build import ANT
 
 TAXONOMY = Path(__file__).parents[1] / "config" / "topics.toml"
-ANT = (
-    Path(__file__).parents[1].parent
-    / "shared"
-    / "eval-data"
-    / "ant-v2.1"
-    / "ant_v2.1_4outlets.jsonl.gz"
-)
 
 
 def ant_or_test_stories(count: int) -> list[tuple[str, str]]:
