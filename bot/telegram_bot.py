@@ -408,6 +408,7 @@ class TelegramBot:
                     reply_markup=markup,
                     message_thread_id=thread,
                 )
+                self.limiter.settle(chat, time.monotonic())
                 return
             except RetryAfter as exc:
                 later = _retry_later(exc)

@@ -12,9 +12,11 @@ of a full window's refill). ``penalise`` adds a pause demanded by the platform (
 ``retry_after``, Slack ``Retry-After``) for one chat or for everything.
 
 Contract: if every send is made at a time ``now`` with ``delay(chat, now) == 0`` and then
-recorded, every rule holds. Calls are O(rules) amortised: each key keeps at most ``count``
-times, and keys idle for longer than their window (and expired penalties) are forgotten, so
-memory follows the chats active in the last window, not every chat ever seen.
+recorded, every rule holds; a sender that also ``settle``s each send when the platform
+answers keeps the per-chat rules as the platform counts them (on arrival). Calls are
+O(rules) amortised: each key keeps at most ``count`` times, and keys idle for longer than
+their window (and expired penalties) are forgotten, so memory follows the chats active in the
+last window, not every chat ever seen.
 
 One limiter serves one platform (``RateLimiter.telegram()``, ``RateLimiter.slack()``): chat
 ids of different platforms are not comparable.
@@ -131,6 +133,11 @@ class _Window:
         frees.append(now + self.rule.limit.seconds)
         self.forget(now)
 
+    def settle(self, key: str, now: float) -> None:
+        frees = self.keys.get(key)
+        if frees:  # the newest send: it stops counting a window after ``now`` at the earliest
+            frees[-1] = max(frees[-1], now + self.rule.limit.seconds)
+
     def forget(self, now: float) -> None:
         while self.keys:
             key, frees = next(iter(self.keys.items()))
@@ -197,6 +204,20 @@ class RateLimiter:
             else:
                 window.forget(now)
         self._forget_penalties(now)
+
+    def settle(self, chat: str, now: float) -> None:
+        """The platform answered the last message recorded for ``chat`` at ``now``: the
+        per-chat rules count it from ``now`` rather than from when it was recorded.
+
+        The platform counts a message when it arrives, which is up to the request's transit
+        time after ``record``; without this, the next message to the chat could leave one
+        window after the first left and arrive less than a window after the first arrived
+        (a 429 whenever the first was slow on the way). Only per-chat rules settle: their sends
+        go one after another anyway, while settling a global rule would serialise the sends
+        to different chats behind each other's round trips."""
+        for window in self._windows:
+            if window.rule.key is per_chat:
+                window.settle(chat, now)
 
     def penalise(self, chat: str | None, until: float) -> None:
         """Send nothing to ``chat`` (to any chat when None) before ``until``."""

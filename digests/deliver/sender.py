@@ -304,6 +304,8 @@ class Sender:
                 await self._outbox.retry(message.id, self._clock() + backoff, str(exc))
                 metrics.record_delivery(message.platform, "retried")
         else:
+            if limiter is not None:  # counted from its arrival, not from when it left
+                limiter.settle(message.chat, self._monotonic())
             # The chat's next part waits out the per-chat pace in the database too, so another
             # instance that claims it keeps to the pace this one's limiter knows about.
             pause = timedelta(seconds=limiter.chat_interval()) if limiter is not None else None

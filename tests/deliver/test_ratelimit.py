@@ -36,6 +36,19 @@ def test_one_chat_gets_one_message_a_second() -> None:
     assert limiter.delay("43", 0.0) == 0.0  # another chat is not held back
 
 
+def test_a_send_counts_from_when_the_platform_answered_for_its_chat_only() -> None:
+    """The platform counts a message on arrival: a send recorded at 0.0 and answered at 0.3
+    holds its chat until 1.3, and the other chats only by the global rules."""
+    limiter = RateLimiter.telegram()
+    limiter.record("42", 0.0)
+    limiter.settle("42", 0.3)
+    assert limiter.delay("42", 1.0) == pytest.approx(0.3)
+    assert limiter.delay("42", 1.3) == 0.0
+    assert limiter.delay("43", 0.05) == 0.0  # the 1/30 s pace counts from the recording
+    limiter.settle("44", 0.5)  # nothing recorded for it: nothing to settle
+    assert limiter.delay("44", 0.5) == 0.0
+
+
 def test_many_chats_share_the_global_limit() -> None:
     limiter = unpaced()
     for user in range(30):
