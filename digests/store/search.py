@@ -178,7 +178,10 @@ class Search:
         )
         done = len(rows) < batch
         async with self._db.write() as conn:
-            since = max((r.created_at for r in rows), default=utcnow()) - RECENT_SEARCH
+            # The recent index holds the 30 days before the newest article (as migration 0016
+            # fills it): a rebuild of old articles leaves them out of it.
+            newest = await conn.scalar(sa.select(sa.func.max(articles.c.created_at)))
+            since = (newest or utcnow()) - RECENT_SEARCH
             await write_index(conn, index, sqlite=self._db.is_sqlite, recent_since=since)
             if done:
                 await write_meta(conn, _VERSION, version)

@@ -295,3 +295,18 @@ async def test_the_upgrade_fills_the_recent_index_with_the_last_30_days(tmp_path
         assert set(old) < {h.article_id for h in found.hits}
     finally:
         await store.close()
+
+
+async def test_a_rebuild_keeps_old_articles_out_of_the_recent_index(store: Store) -> None:
+    """A rebuild (a new matching version) re-indexes every article, a batch at a time; only
+    the last 30 days go to the recent index, even in a batch of old articles only."""
+    old = await store_oil_news(store, 2, arrived=NOW - timedelta(days=60))
+    seeded = await seed(store)
+    await Housekeeping(store.db).run(NOW, RETENTION)  # trims the old ones out of it
+    while (step := await store.search.reindex_step("test-version", batch=1)) is not None:
+        if step.done:
+            break
+    found = await store.search.find("النفط", now=NOW, per_page=10)
+    assert set(old) < {h.article_id for h in found.hits}
+    if store.db.is_sqlite:
+        assert await recent_ids(store) == set(seeded.values())
