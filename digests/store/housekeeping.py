@@ -26,6 +26,7 @@ PostgreSQL's autovacuum reuses the space by itself.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -56,8 +57,8 @@ HOUSEKEEPING_BATCH = 500
 """Most rows removed per write transaction."""
 # How long one batch may hold the write path: each step's batch size halves after a batch
 # that took longer and doubles (up to its maximum) after one that took under a quarter of it.
-# Fixed sizes missed the 100 ms target at 1M articles: a vacuum step of 200 pages took 382 ms
-# there and 20 ms at 100k (docs/benchmarks.md).
+# Fixed sizes missed the 100 ms target at 1M articles: a vacuum step of 200 pages took up to
+# 382 ms there (docs/benchmarks.md).
 _BATCH_TARGET = 0.04
 # First and largest pages per vacuum step. Returning a page from the end of the file costs
 # from microseconds (the tail is free already) to over a millisecond (a live page moves, and
@@ -116,7 +117,6 @@ class Housekeeping:
     def __init__(self, db: Database, *, batch: int = HOUSEKEEPING_BATCH) -> None:
         self._db = db
         self._batch = batch
-        self._paces: dict[str, _Pace] = {}
 
     async def run(self, now: datetime, retention: Retention) -> Cleaned:
         """Remove what ``retention`` says is past its time at ``now``, batch by batch, then
@@ -127,37 +127,36 @@ class Housekeeping:
         writer) and removed in one write transaction that checks again, by id, that every
         chosen row is still past its time: a story that gained an article meanwhile stays."""
         done = Cleaned()
-        self._paces = {}
+        steps = functools.partial(self._steps, done, {})  # one pace per step, for this run
         horizon = now - retention.protect
         text_cut = min(now - retention.keep_text, horizon)
-        while count := await self._steps(done, _expire_texts, text_cut):
+        while count := await steps(_expire_texts, text_cut):
             done.texts += count
         if retention.keep_articles is not None:
             cut = min(now - retention.keep_articles, horizon)
-            while count := await self._steps(
-                done, _remove_articles, cut, first=self._batch // 50, largest=self._batch // 10
+            while count := await steps(
+                _remove_articles, cut, first=self._batch // 50, largest=self._batch // 10
             ):
                 done.articles += count
-            while count := await self._steps(done, _remove_archived, cut):
+            while count := await steps(_remove_archived, cut):
                 done.archived += count
         delivery_cut = now - retention.keep_delivery
-        while count := await self._steps(done, _remove_sent, delivery_cut, horizon):
+        while count := await steps(_remove_sent, delivery_cut, horizon):
             done.sent += count
-        while count := await self._steps(done, _remove_outbox, delivery_cut):
+        while count := await steps(_remove_outbox, delivery_cut):
             done.outbox += count
         if self._db.is_sqlite:
-            while count := await self._steps(
-                done, _trim_recent, now - RECENT_SEARCH, first=self._batch // 5
-            ):
+            while count := await steps(_trim_recent, now - RECENT_SEARCH, first=self._batch // 5):
                 done.recent_search += count
             first, largest = _VACUUM_PAGES
-            while count := await self._steps(done, _vacuum, first=first, largest=largest):
+            while count := await steps(_vacuum, first=first, largest=largest):
                 done.pages_freed += count
         return done
 
     async def _steps(
         self,
         done: Cleaned,
+        paces: dict[str, _Pace],
         step: _Step,
         *args: Any,
         first: int | None = None,
@@ -166,9 +165,7 @@ class Housekeeping:
         """One batch of ``step``: choose (read), then apply (write), at the step's pace for
         this run; returns the rows (or pages) it removed."""
         name = step.name
-        pace = self._paces.setdefault(
-            name, _Pace(max(1, first or self._batch), largest or self._batch)
-        )
+        pace = paces.setdefault(name, _Pace(max(1, first or self._batch), largest or self._batch))
         async with self._db.engine.connect() as conn:
             chosen = await step.choose(conn, pace.size, *args)
         if not chosen:
