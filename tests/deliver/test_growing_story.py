@@ -23,25 +23,20 @@ from digests.deliver.updates import queue_updates
 from digests.ingest.fetch import Fetcher
 from digests.ingest.pipeline import Pipeline
 from digests.ingest.settings import FeedSettings, PollSettings
+from digests.models import Feed
 from digests.store import Store
 from digests.text.enrich import Enricher, TopicSettings, taxonomy_rows
 from digests.text.taxonomy import Taxonomy
 from tests.support.fake_telegram import FakeTelegram, fake_telegram  # noqa: F401  (fixture)
 from tests.support.feedserver import FeedServer
 from tests.support.fixtures import Story, rss
-from tests.support.reports import ISOLATES, messages
+from tests.support.reports import BREAKING_CHANNEL, ISOLATES, messages
 from tests.support.transports import CHANNEL, SkippingClock, transport  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 TAXONOMY = Path(__file__).parents[2] / "config" / "topics.toml"
-DESTINATION = Destination(
-    name="channel",
-    platform="telegram",
-    chat=str(CHANNEL),
-    breaking_topics=("turkey",),
-    summary_chars=600,
-)
+DESTINATION = BREAKING_CHANNEL
 OUTLETS = {
     "bbc": (
         "بي بي سي",
@@ -85,18 +80,17 @@ OUTLETS = {
 }
 
 
-async def test_three_outlets_one_post_edited_to_credit_all(
+async def wire(
     store: Store,
     feed_server: FeedServer,
-    poll_settings: PollSettings,
+    paths: list[str],
+    clock: SkippingClock,
     transport: TelegramTransport,  # noqa: F811
-    fake_telegram: FakeTelegram,  # noqa: F811
-) -> None:
-    clock = SkippingClock(datetime(2026, 11, 28, 9, 30, tzinfo=UTC))
-    for path, (name, story) in OUTLETS.items():
-        feed_server.add(f"/{path}", rss(feed_server.base, (story,), title=name, guid_prefix=path))
+) -> tuple[Taxonomy, Sender, dict[str, Feed]]:
+    """The outlets at ``paths`` configured as feeds, the taxonomy synced and a sender to the
+    Telegram fake, all on ``clock``; the feeds by outlet name."""
     await store.feeds.sync_config(
-        [FeedSettings(url=feed_server.url(f"/{p}"), name=n) for p, (n, _) in OUTLETS.items()],
+        [FeedSettings(url=feed_server.url(f"/{p}"), name=OUTLETS[p][0]) for p in paths],
         clock.now,
     )
     taxonomy = Taxonomy.from_toml(TAXONOMY.read_text(encoding="utf-8"))
@@ -108,7 +102,20 @@ async def test_three_outlets_one_post_edited_to_credit_all(
         clock=lambda: clock.now,
         monotonic=clock.monotonic,
     )
-    feeds = {f.name: f for f in await store.feeds.all()}
+    return taxonomy, sender, {f.name: f for f in await store.feeds.all()}
+
+
+async def test_three_outlets_one_post_edited_to_credit_all(
+    store: Store,
+    feed_server: FeedServer,
+    poll_settings: PollSettings,
+    transport: TelegramTransport,  # noqa: F811
+    fake_telegram: FakeTelegram,  # noqa: F811
+) -> None:
+    clock = SkippingClock(datetime(2026, 11, 28, 9, 30, tzinfo=UTC))
+    for path, (name, story) in OUTLETS.items():
+        feed_server.add(f"/{path}", rss(feed_server.base, (story,), title=name, guid_prefix=path))
+    taxonomy, sender, feeds = await wire(store, feed_server, list(OUTLETS), clock, transport)
     window = TopicSettings().story_window
 
     async with Fetcher(poll_settings, allow_private=True) as fetcher:
@@ -218,20 +225,7 @@ async def test_an_image_story_is_a_photo_and_a_long_caption_falls_back_to_text(
             b"\xff\xd8\xff" + b"\0" * 500,
             headers={"Content-Type": "image/jpeg"},
         )
-    await store.feeds.sync_config(
-        [FeedSettings(url=feed_server.url(f"/{p}"), name=OUTLETS[p][0]) for p in documents],
-        clock.now,
-    )
-    taxonomy = Taxonomy.from_toml(TAXONOMY.read_text(encoding="utf-8"))
-    await store.topics.sync(taxonomy_rows(taxonomy), clock.now)
-    sender = Sender(
-        store.outbox,
-        {"telegram": transport},
-        {"telegram": RateLimiter.telegram()},
-        clock=lambda: clock.now,
-        monotonic=clock.monotonic,
-    )
-    feeds = {f.name: f for f in await store.feeds.all()}
+    taxonomy, sender, feeds = await wire(store, feed_server, list(documents), clock, transport)
 
     async with Fetcher(poll_settings, allow_private=True) as fetcher:
         enricher = Enricher(taxonomy, TopicSettings())

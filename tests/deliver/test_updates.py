@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.telegram_bot import TelegramTransport
-from digests.compose.destination import Destination
 from digests.deliver.queue import digest_key, queue_digest
 from digests.deliver.ratelimit import RateLimiter
 from digests.deliver.sender import Sender
@@ -17,7 +16,7 @@ from digests.deliver.updates import queue_updates
 from digests.models import TopicRow
 from digests.store import Store
 from tests.support.fake_telegram import FakeTelegram, fake_telegram  # noqa: F401  (fixture)
-from tests.support.reports import add_outlets, messages
+from tests.support.reports import BREAKING_CHANNEL, add_outlets, messages
 from tests.support.reports import report as shared_report
 from tests.support.transports import CHANNEL, SkippingClock, transport  # noqa: F401  (fixture)
 
@@ -25,13 +24,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 START = datetime(2026, 12, 6, 6, 0, tzinfo=UTC)
 WINDOW = timedelta(hours=48)
-DESTINATION = Destination(
-    name="channel",
-    platform="telegram",
-    chat=str(CHANNEL),
-    breaking_topics=("turkey",),
-    summary_chars=600,
-)
+DESTINATION = BREAKING_CHANNEL
 REPORTS = {
     "بي بي سي": (
         "زلزال بقوة 6.2 درجات يضرب جنوب تركيا",

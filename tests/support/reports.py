@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from digests.compose.destination import Destination
 from digests.ingest.settings import FeedSettings
 from digests.models import Entry, TopicRow
 from digests.store import Store
@@ -15,6 +16,14 @@ from digests.text.enrich import Enrichment
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.transports import CHANNEL
 
+BREAKING_CHANNEL = Destination(
+    name="channel",
+    platform="telegram",
+    chat=str(CHANNEL),
+    breaking_topics=("turkey",),
+    summary_chars=600,
+)
+"""A Telegram channel whose breaking lane takes stories on Turkey, with room for a brief."""
 ISOLATES = str.maketrans("", "", "\u2066\u2067\u2068\u2069")
 """Removes the bidi isolates the renderer wraps Latin runs and numbers in."""
 
